@@ -1,0 +1,134 @@
+/** Stable error codes carried by every {@link MessagingError}. */
+export const ErrorCodes = {
+  NOT_FOUND: 'NOT_FOUND',
+  VALIDATION: 'VALIDATION',
+  CONFLICT: 'CONFLICT',
+  REVISION_CONFLICT: 'REVISION_CONFLICT',
+  TOPOLOGY: 'TOPOLOGY',
+  BRIDGE_NOT_FOUND: 'BRIDGE_NOT_FOUND',
+  BRIDGE_DISABLED: 'BRIDGE_DISABLED',
+  INVALID_SIGNATURE: 'INVALID_SIGNATURE',
+  UNSUPPORTED: 'UNSUPPORTED',
+  DELIVERY_FAILED: 'DELIVERY_FAILED',
+  NO_ROUTES: 'NO_ROUTES',
+  INVALID_TRANSITION: 'INVALID_TRANSITION',
+  AMBIGUOUS: 'AMBIGUOUS',
+  INVALID_CURSOR: 'INVALID_CURSOR',
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+} as const
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes]
+
+export interface MessagingErrorOptions {
+  code: ErrorCode
+  cause?: unknown
+  details?: Record<string, unknown>
+}
+
+/** Base class of every error the runtime throws on purpose. `code` is stable; `message` is for people. */
+export class MessagingError extends Error {
+  readonly code: ErrorCode
+  readonly details: Record<string, unknown>
+
+  constructor(message: string, options: MessagingErrorOptions) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.name = 'MessagingError'
+    this.code = options.code
+    this.details = options.details ?? {}
+  }
+
+  /** A JSON body for HTTP edges: `{error: {code, message}}`. */
+  toJSON(): { error: { code: ErrorCode; message: string; details?: Record<string, unknown> } } {
+    const body: { code: ErrorCode; message: string; details?: Record<string, unknown> } = {
+      code: this.code,
+      message: this.message,
+    }
+    if (Object.keys(this.details).length > 0) body.details = this.details
+    return { error: body }
+  }
+}
+
+export class NotFoundError extends MessagingError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(message, { code: ErrorCodes.NOT_FOUND, ...(details ? { details } : {}) })
+    this.name = 'NotFoundError'
+  }
+}
+
+export interface ValidationIssue {
+  path: string
+  message: string
+}
+
+export class ValidationError extends MessagingError {
+  readonly issues: ValidationIssue[]
+  constructor(message: string, issues: ValidationIssue[] = []) {
+    super(message, { code: ErrorCodes.VALIDATION, details: { issues } })
+    this.name = 'ValidationError'
+    this.issues = issues
+  }
+}
+
+export class ConflictError extends MessagingError {
+  constructor(message: string, details?: Record<string, unknown>, cause?: unknown) {
+    super(message, { code: ErrorCodes.CONFLICT, cause, ...(details ? { details } : {}) })
+    this.name = 'ConflictError'
+  }
+}
+
+export class RevisionConflictError extends MessagingError {
+  readonly expected: number
+  readonly actual: number
+  constructor(message: string, expected: number, actual: number) {
+    super(message, { code: ErrorCodes.REVISION_CONFLICT, details: { expected, actual } })
+    this.name = 'RevisionConflictError'
+    this.expected = expected
+    this.actual = actual
+  }
+}
+
+export interface TopologyIssue {
+  kind: string
+  message: string
+  [key: string]: unknown
+}
+
+export class TopologyError extends MessagingError {
+  readonly issues: TopologyIssue[]
+  constructor(message: string, issues: TopologyIssue[]) {
+    super(message, { code: ErrorCodes.TOPOLOGY, details: { issues } })
+    this.name = 'TopologyError'
+    this.issues = issues
+  }
+}
+
+export class InvalidCursorError extends MessagingError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(message, { code: ErrorCodes.INVALID_CURSOR, ...(details ? { details } : {}) })
+    this.name = 'InvalidCursorError'
+  }
+}
+
+export class StoreUnavailableError extends MessagingError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: ErrorCodes.STORE_UNAVAILABLE, cause })
+    this.name = 'StoreUnavailableError'
+  }
+}
+
+export class UnsupportedError extends MessagingError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super(message, { code: ErrorCodes.UNSUPPORTED, ...(details ? { details } : {}) })
+    this.name = 'UnsupportedError'
+  }
+}
+
+const knownCodes = new Set<string>(Object.values(ErrorCodes))
+
+/** True for a MessagingError (also one thrown by another copy of this package), optionally of one code. */
+export function isMessagingError(error: unknown, code?: ErrorCode): error is MessagingError {
+  if (!(error instanceof Error)) return false
+  const actual = (error as { code?: unknown }).code
+  if (typeof actual !== 'string' || !knownCodes.has(actual)) return false
+  return code === undefined || actual === code
+}

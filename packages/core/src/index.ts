@@ -1,0 +1,6 @@
+export * from './errors.js'
+export * from './model.js'
+export type * from './contracts/store.js'
+export { encodeKeyCursor, decodeKeyCursor, compareKeys } from './cursor.js'
+export { externalBindingsOf, messageExternalKey, bindingKey } from './store-helpers.js'
+export { newId, nowIso, IdPrefixes, type IdKind } from './ids.js'

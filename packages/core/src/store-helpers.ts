@@ -1,0 +1,22 @@
+import type { ExternalBindings, Message, RoomBinding } from './model.js'
+
+/** `Room.externalBindings` as derived from a room's bindings. */
+export function externalBindingsOf(bindings: readonly RoomBinding[]): ExternalBindings {
+  const out: ExternalBindings = {}
+  for (const b of bindings) (out[b.channel] ??= {})[b.bridgeId] = b.externalRoomId
+  return out
+}
+
+/** The unique platform identity of a message, or null when it has none: `(channel, bridgeId, externalId)`. */
+export function messageExternalKey(message: Pick<Message, 'externalId' | 'metadata'>):
+  { channel: string; bridgeId: string; externalId: string } | null {
+  const channel = message.metadata['channel']
+  const bridgeId = message.metadata['bridgeId']
+  if (typeof channel !== 'string' || typeof bridgeId !== 'string' || message.externalId === undefined) return null
+  return { channel, bridgeId, externalId: message.externalId }
+}
+
+/** The binding key string shared by stores: `channel \u0000 bridgeId \u0000 externalRoomId`. */
+export function bindingKey(channel: string, bridgeId: string, externalRoomId: string): string {
+  return `${channel}\u0000${bridgeId}\u0000${externalRoomId}`
+}

@@ -1,0 +1,7 @@
+// The main job. Until apps/gateway exists this is the quickstart: a room, a few messages, the signals.
+import { run } from './bootstrap.mjs'
+
+export async function main(env) {
+  run('pnpm', ['turbo', 'run', 'build', '--output-logs=errors-only'], env)
+  return run('node', ['examples/quickstart/dist/index.js'], env, { allowFailure: true })
+}
