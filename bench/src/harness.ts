@@ -1,0 +1,57 @@
+// Minimal benchmark helpers: every benchmark measures our code and a raw baseline of the same work in
+// the same run, and prints a plain table with the ratio.
+import { performance } from 'node:perf_hooks'
+
+export interface Row {
+  [column: string]: string | number
+}
+
+/** Prints rows as a plain aligned table under a title. */
+export function printTable(title: string, rows: Row[]): void {
+  console.log(`\n## ${title}\n`)
+  if (rows.length === 0) return
+  const cols = Object.keys(rows[0]!)
+  const fmt = (v: string | number) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : v)
+  const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => fmt(r[c] ?? '').length)))
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`
+  console.log(line(cols))
+  console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`)
+  for (const r of rows) console.log(line(cols.map((c) => fmt(r[c] ?? ''))))
+}
+
+/** Runs `op` `count` times with `concurrency` callers in flight; returns ops/s and latency percentiles (ms). */
+export async function throughput(
+  count: number,
+  concurrency: number,
+  op: (i: number) => Promise<unknown> | unknown,
+): Promise<{ opsPerSec: number; p50: number; p99: number; seconds: number }> {
+  const latencies = new Float64Array(count)
+  let next = 0
+  const start = performance.now()
+  const worker = async () => {
+    while (next < count) {
+      const i = next++
+      const t0 = performance.now()
+      await op(i)
+      latencies[i] = performance.now() - t0
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker))
+  const seconds = (performance.now() - start) / 1000
+  const sorted = Array.from(latencies).sort((a, b) => a - b)
+  const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0
+  return { opsPerSec: count / seconds, p50: pct(50), p99: pct(99), seconds }
+}
+
+/** Median latency in ms of `runs` sequential calls of `op` (after `warmup` unmeasured calls). */
+export async function medianLatency(runs: number, op: (i: number) => Promise<unknown> | unknown, warmup = 20): Promise<number> {
+  for (let i = 0; i < warmup; i++) await op(i)
+  const times: number[] = []
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now()
+    await op(i)
+    times.push(performance.now() - t0)
+  }
+  times.sort((a, b) => a - b)
+  return times[Math.floor(times.length / 2)] ?? 0
+}
