@@ -1,0 +1,54 @@
+import type { Signal, SignalBus } from '../contracts/signal-bus.js'
+import type { MessagingStore } from '../contracts/store.js'
+import { newId } from '../ids.js'
+import type { SignalContext, SignalFactory } from '../signals/factory.js'
+import type { RoomSequencer } from '../signals/sequencer.js'
+
+/** Options every eventful command accepts to join a larger flow of signals. */
+export interface CommandOptions {
+  correlationId?: string
+  causationId?: string
+}
+
+/** What the API modules share inside one Messaging instance. */
+export interface Context {
+  readonly instanceId: string
+  readonly store: MessagingStore
+  readonly bus: SignalBus
+  readonly makeSignal: SignalFactory
+  readonly sequencer: RoomSequencer
+}
+
+export function signalContext(options: CommandOptions | undefined): SignalContext {
+  return {
+    correlationId: options?.correlationId ?? newId('correlation'),
+    ...(options?.causationId === undefined ? {} : { causationId: options.causationId }),
+  }
+}
+
+/**
+ * Runs an eventful command: the ticket is taken now (so emission follows start order, which is the
+ * order writes reach the store), `write` commits, then `build` makes the signals, which are published
+ * once every earlier command of the room has published. A failed write publishes nothing.
+ */
+export async function commitAndEmit<W>(
+  ctx: Context,
+  roomId: string,
+  write: () => Promise<W>,
+  build: (written: W) => Signal[],
+): Promise<{ written: W; signals: Signal[] }> {
+  const ticket = ctx.sequencer.ticket(roomId)
+  let written: W
+  try {
+    written = await write()
+  } catch (error) {
+    await ticket.run(() => undefined)
+    throw error
+  }
+  const signals = await ticket.run(async () => {
+    const built = build(written)
+    if (built.length > 0) await ctx.bus.publish(built)
+    return built
+  })
+  return { written, signals }
+}

@@ -1,0 +1,216 @@
+import { z } from 'zod'
+import type { Signal } from '../contracts/signal-bus.js'
+import type { MessageKey } from '../contracts/store.js'
+import { InvalidCursorError, NotFoundError, ValidationError } from '../errors.js'
+import { newId, nowIso } from '../ids.js'
+import {
+  ListMessagesOptionsSchema,
+  MessageInputSchema,
+  MessageRecordSchema,
+  type ListMessagesOptions,
+  type Message,
+  type MessageInput,
+  type MessagePage,
+} from '../model.js'
+import { SignalTypes } from '../signals/types.js'
+import { parse, requireId } from '../validate.js'
+import { commitAndEmit, signalContext, type CommandOptions, type Context } from './context.js'
+
+const TimelineOptionsSchema = z.strictObject({
+  limit: z.number().int().min(1).max(1000).default(50),
+  before: z.string().min(1).optional(),
+  after: z.string().min(1).optional(),
+  /** Newest replies returned per thread. */
+  repliesLimit: z.number().int().min(0).max(1000).default(50),
+})
+export type RoomTimelineOptions = z.input<typeof TimelineOptionsSchema>
+
+export interface RoomTimeline {
+  /** Top-level messages (not replies), ascending. */
+  timeline: Message[]
+  /** Replies of each thread whose root is in `timeline`, keyed by root message id, ascending. */
+  threads: Record<string, Message[]>
+  /** Total replies per thread root in `timeline`. */
+  replyCounts: Record<string, number>
+  hasMoreBefore: boolean
+  hasMoreAfter: boolean
+}
+
+export interface PostMessageResult {
+  message: Message
+  signals: Signal[]
+}
+
+function makeMessage(input: z.output<typeof MessageInputSchema>): Message {
+  const now = nowIso()
+  const { id, insertedAt, updatedAt, ...rest } = input
+  const message: Message = {
+    ...rest,
+    id: id ?? newId('message'),
+    reactions: normalizeReactions(rest.reactions),
+    insertedAt: insertedAt ?? now,
+    updatedAt: updatedAt ?? insertedAt ?? now,
+  }
+  return message
+}
+
+/** Reaction lists sorted and unique; empty lists removed. */
+export function normalizeReactions(reactions: Record<string, string[]>): Record<string, string[]> {
+  const out: Record<string, string[]> = {}
+  for (const [reaction, ids] of Object.entries(reactions)) {
+    const unique = [...new Set(ids)].sort()
+    if (unique.length > 0) out[reaction] = unique
+  }
+  return out
+}
+
+export function messagesApi(ctx: Context) {
+  const { store } = ctx
+
+  async function checkThread(message: Message): Promise<void> {
+    if (message.threadId === undefined) return
+    const thread = await store.getThread(message.threadId)
+    if (!thread || thread.roomId !== message.roomId) {
+      throw new NotFoundError(`thread ${message.threadId} not found in room ${message.roomId}`, {
+        threadId: message.threadId,
+        roomId: message.roomId,
+      })
+    }
+  }
+
+  async function cursorKey(roomId: string, messageId: string, which: 'before' | 'after'): Promise<MessageKey> {
+    const cursor = await store.getMessage(messageId)
+    if (!cursor || cursor.roomId !== roomId) {
+      throw new InvalidCursorError(`${which}: message ${messageId} is not in room ${roomId}`, { [which]: messageId })
+    }
+    return { insertedAt: cursor.insertedAt, id: cursor.id }
+  }
+
+  return {
+    /** Persists a message (low-level: no signal). NOT_FOUND for an unknown room or thread. */
+    async saveMessage(attrs: MessageInput): Promise<Message> {
+      const message = makeMessage(parse(MessageInputSchema, attrs, 'message'))
+      await checkThread(message)
+      return store.insertMessage(message)
+    },
+
+    /** Saves a whole message record (insert or replace by id), e.g. for imports and updates. */
+    async saveMessageRecord(record: MessageInput & { id: string; insertedAt: string }): Promise<Message> {
+      const input = parse(MessageRecordSchema, record, 'message record')
+      const message = makeMessage({ ...input, updatedAt: input.updatedAt ?? nowIso() })
+      await checkThread(message)
+      if (!(await store.getRoom(message.roomId))) throw new NotFoundError(`room ${message.roomId} not found`, { roomId: message.roomId })
+      return store.saveMessage(message)
+    },
+
+    getMessage(id: string): Promise<Message | null> {
+      return store.getMessage(requireId(id, 'id'))
+    },
+
+    getMessageByExternalId(channel: string, bridgeId: string, externalId: string): Promise<Message | null> {
+      return store.getMessageByExternalId(requireId(channel, 'channel'), requireId(bridgeId, 'bridgeId'), requireId(externalId, 'externalId'))
+    },
+
+    /** Sets the platform message id. CONFLICT when another message of that channel and bridge has it. */
+    async updateMessageExternalId(id: string, externalId: string): Promise<Message> {
+      requireId(id, 'id')
+      requireId(externalId, 'externalId')
+      const updatedAt = nowIso()
+      const result = await store.updateMessage(id, (m) =>
+        m.externalId === externalId ? undefined : { ...m, externalId, updatedAt },
+      )
+      if (!result) throw new NotFoundError(`message ${id} not found`, { messageId: id })
+      return result.record
+    },
+
+    /** Deletes a message; idempotent, resolves whether it existed. */
+    deleteMessage(id: string): Promise<boolean> {
+      return store.deleteMessage(requireId(id, 'id'))
+    },
+
+    /**
+     * A page of a room's messages, ascending by (insertedAt, id): the newest `limit`, or the `limit`
+     * immediately before or after a message. Keyset pagination; cost does not grow with room size.
+     */
+    async listMessages(roomId: string, options: ListMessagesOptions = {}): Promise<MessagePage> {
+      requireId(roomId, 'roomId')
+      const opts = parse(ListMessagesOptionsSchema, options, 'listMessages options')
+      if (opts.before !== undefined && opts.after !== undefined) {
+        throw new InvalidCursorError('give either before or after, not both', { before: opts.before, after: opts.after })
+      }
+      return store.listMessages({
+        roomId,
+        limit: opts.limit,
+        ...(opts.threadId === undefined ? {} : { threadId: opts.threadId }),
+        ...(opts.before === undefined ? {} : { before: await cursorKey(roomId, opts.before, 'before') }),
+        ...(opts.after === undefined ? {} : { after: await cursorKey(roomId, opts.after, 'after') }),
+      })
+    },
+
+    /**
+     * Top-level messages of a room (paged like listMessages), with the replies of each thread rooted in
+     * the page grouped by root message id, and each such thread's total reply count.
+     */
+    async roomTimeline(roomId: string, options: RoomTimelineOptions = {}): Promise<RoomTimeline> {
+      requireId(roomId, 'roomId')
+      const opts = parse(TimelineOptionsSchema, options, 'roomTimeline options')
+      if (opts.before !== undefined && opts.after !== undefined) {
+        throw new InvalidCursorError('give either before or after, not both', { before: opts.before, after: opts.after })
+      }
+      const page = await store.listMessages({
+        roomId,
+        limit: opts.limit,
+        threadId: null,
+        ...(opts.before === undefined ? {} : { before: await cursorKey(roomId, opts.before, 'before') }),
+        ...(opts.after === undefined ? {} : { after: await cursorKey(roomId, opts.after, 'after') }),
+      })
+      const threads: Record<string, Message[]> = {}
+      const replyCounts: Record<string, number> = {}
+      await Promise.all(
+        page.messages.map(async (root) => {
+          const thread = await store.getThreadByRootMessageId(roomId, root.id)
+          if (!thread) return
+          const [replies, count] = await Promise.all([
+            opts.repliesLimit === 0
+              ? Promise.resolve({ messages: [] as Message[] })
+              : store.listMessages({ roomId, limit: opts.repliesLimit, threadId: thread.id }),
+            store.countMessages(roomId, thread.id),
+          ])
+          threads[root.id] = replies.messages
+          replyCounts[root.id] = count
+        }),
+      )
+      return { timeline: page.messages, threads, replyCounts, hasMoreBefore: page.hasMoreBefore, hasMoreAfter: page.hasMoreAfter }
+    },
+
+    /**
+     * Persists a message, then emits `room.message_added` (and `thread.reply_added` for a thread reply)
+     * once committed, in commit order per room.
+     */
+    async postMessage(attrs: MessageInput, options: CommandOptions = {}): Promise<PostMessageResult> {
+      const message = makeMessage(parse(MessageInputSchema, attrs, 'message'))
+      if (message.status === 'sending') {
+        throw new ValidationError('posted messages cannot have status sending', [{ path: 'status', message: 'sending is for outbound deliveries' }])
+      }
+      const sc = signalContext(options)
+      const { written, signals } = await commitAndEmit(
+        ctx,
+        message.roomId,
+        async () => {
+          await checkThread(message)
+          return store.insertMessage(message)
+        },
+        (saved) => {
+          const added = ctx.makeSignal(SignalTypes.roomMessageAdded, saved.roomId,
+            { roomId: saved.roomId, messageId: saved.id, senderId: saved.senderId, ...(saved.threadId ? { threadId: saved.threadId } : {}), message: saved }, sc)
+          if (saved.threadId === undefined) return [added]
+          const reply = ctx.makeSignal(SignalTypes.threadReplyAdded, saved.roomId,
+            { roomId: saved.roomId, threadId: saved.threadId, messageId: saved.id, senderId: saved.senderId, message: saved },
+            { correlationId: sc.correlationId, causationId: added.id })
+          return [added, reply]
+        },
+      )
+      return { message: written, signals }
+    },
+  }
+}

@@ -1,0 +1,110 @@
+import { ConflictError, type MessagingStore, type Participant } from '@jido-messaging/core'
+import { clone, compositeKey, requireRoom, type MemoryState } from './state.js'
+
+type ParticipantMethods = Pick<
+  MessagingStore,
+  | 'createParticipant'
+  | 'getParticipant'
+  | 'getParticipantByExternalId'
+  | 'getOrCreateParticipantByExternalId'
+  | 'updateParticipant'
+  | 'addRoomMember'
+  | 'removeRoomMember'
+  | 'listRoomMembers'
+>
+
+const externalKeys = (p: Participant) =>
+  Object.entries(p.externalIds).map(([channel, userId]) => compositeKey(channel, userId))
+
+/** Throws CONFLICT if one of the participant's external ids belongs to another participant. */
+function checkExternalIds(state: MemoryState, participant: Participant): void {
+  for (const key of externalKeys(participant)) {
+    const owner = state.participantByExternalId.get(key)
+    if (owner !== undefined && owner !== participant.id) {
+      throw new ConflictError(`[store-memory] external id ${key.replace('\u0000', '/')} belongs to participant ${owner}`, {
+        participantId: owner,
+      })
+    }
+  }
+}
+
+function putParticipant(state: MemoryState, next: Participant, previous?: Participant): void {
+  if (previous !== undefined) for (const key of externalKeys(previous)) state.participantByExternalId.delete(key)
+  state.participants.set(next.id, next)
+  for (const key of externalKeys(next)) state.participantByExternalId.set(key, next.id)
+}
+
+function insertParticipant(state: MemoryState, participant: Participant): Participant {
+  if (state.participants.has(participant.id)) {
+    throw new ConflictError(`[store-memory] participant ${participant.id} exists`, { id: participant.id })
+  }
+  checkExternalIds(state, participant)
+  const stored = clone(participant)
+  putParticipant(state, stored)
+  return clone(stored)
+}
+
+export function participantMethods(state: MemoryState): ParticipantMethods {
+  const byExternalId = (channel: string, externalUserId: string) => {
+    const id = state.participantByExternalId.get(compositeKey(channel, externalUserId))
+    return id === undefined ? undefined : state.participants.get(id)
+  }
+
+  return {
+    async createParticipant(participant) {
+      return insertParticipant(state, participant)
+    },
+
+    async getParticipant(id) {
+      const p = state.participants.get(id)
+      return p === undefined ? null : clone(p)
+    },
+
+    async getParticipantByExternalId(channel, externalUserId) {
+      const p = byExternalId(channel, externalUserId)
+      return p === undefined ? null : clone(p)
+    },
+
+    async getOrCreateParticipantByExternalId(channel, externalUserId, candidate) {
+      const existing = byExternalId(channel, externalUserId)
+      if (existing !== undefined) return { participant: clone(existing), created: false }
+      const withKey = { ...candidate, externalIds: { ...candidate.externalIds, [channel]: externalUserId } }
+      return { participant: insertParticipant(state, withKey), created: true }
+    },
+
+    async updateParticipant(id, updater) {
+      const current = state.participants.get(id)
+      if (current === undefined) return null
+      const next = updater(clone(current))
+      if (next === undefined) return { record: clone(current), changed: false }
+      // The id is the record's identity; an updater cannot move it.
+      const stored = { ...clone(next), id }
+      checkExternalIds(state, stored)
+      putParticipant(state, stored, current)
+      return { record: clone(stored), changed: true }
+    },
+
+    async addRoomMember(member) {
+      requireRoom(state, member.roomId)
+      let members = state.members.get(member.roomId)
+      if (members === undefined) state.members.set(member.roomId, (members = new Map()))
+      if (members.has(member.participantId)) return false
+      members.set(member.participantId, clone(member))
+      return true
+    },
+
+    async removeRoomMember(roomId, participantId) {
+      const members = state.members.get(roomId)
+      if (members?.delete(participantId) !== true) return false
+      if (members.size === 0) state.members.delete(roomId)
+      return true
+    },
+
+    async listRoomMembers(roomId) {
+      const members = [...(state.members.get(roomId)?.values() ?? [])]
+      members.sort((a, b) =>
+        a.joinedAt !== b.joinedAt ? (a.joinedAt < b.joinedAt ? -1 : 1) : a.participantId < b.participantId ? -1 : 1)
+      return clone(members)
+    },
+  }
+}

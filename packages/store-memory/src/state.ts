@@ -1,0 +1,147 @@
+import {
+  ConflictError,
+  NotFoundError,
+  bindingKey,
+  externalBindingsOf,
+  type BridgeConfig,
+  type Message,
+  type Participant,
+  type Room,
+  type RoomBinding,
+  type RoomMember,
+  type RoutingPolicy,
+  type Thread,
+} from '@jido-messaging/core'
+import type { RoomMessageIndex } from './message-index.js'
+import { SortedKeys } from './sorted-keys.js'
+
+/** Everything one memory store holds. Records are stored as private copies and cloned on the way out. */
+export interface MemoryState {
+  rooms: Map<string, Room>
+  roomOrder: SortedKeys
+  bindings: Map<string, RoomBinding>
+  /** bindingKey(channel, bridgeId, externalRoomId) -> binding id */
+  bindingByKey: Map<string, string>
+  /** roomId -> the room's binding keys in (insertedAt, id) order */
+  bindingsByRoom: Map<string, SortedKeys>
+  participants: Map<string, Participant>
+  /** channel \0 externalUserId -> participant id */
+  participantByExternalId: Map<string, string>
+  /** roomId -> participantId -> member */
+  members: Map<string, Map<string, RoomMember>>
+  messages: Map<string, Message>
+  /** channel \0 bridgeId \0 externalId -> message id */
+  messageByExternalKey: Map<string, string>
+  messageIndexes: Map<string, RoomMessageIndex>
+  threads: Map<string, Thread>
+  /** roomId \0 externalThreadId -> thread id */
+  threadByExternalId: Map<string, string>
+  /** roomId \0 rootMessageId -> thread id */
+  threadByRootMessageId: Map<string, string>
+  threadOrder: Map<string, SortedKeys>
+  bridgeConfigs: Map<string, BridgeConfig>
+  routingPolicies: Map<string, RoutingPolicy>
+  /** dedupe key -> expiresAt (epoch ms) */
+  dedupe: Map<string, number>
+}
+
+export function createState(): MemoryState {
+  return {
+    rooms: new Map(),
+    roomOrder: new SortedKeys(),
+    bindings: new Map(),
+    bindingByKey: new Map(),
+    bindingsByRoom: new Map(),
+    participants: new Map(),
+    participantByExternalId: new Map(),
+    members: new Map(),
+    messages: new Map(),
+    messageByExternalKey: new Map(),
+    messageIndexes: new Map(),
+    threads: new Map(),
+    threadByExternalId: new Map(),
+    threadByRootMessageId: new Map(),
+    threadOrder: new Map(),
+    bridgeConfigs: new Map(),
+    routingPolicies: new Map(),
+    dedupe: new Map(),
+  }
+}
+
+/** Joins key parts with NUL, which no id or external id contains. */
+export function compositeKey(...parts: string[]): string {
+  return parts.join('\u0000')
+}
+
+export function clone<T>(value: T): T {
+  return structuredClone(value)
+}
+
+export function requireRoom(state: MemoryState, roomId: string): Room {
+  const room = state.rooms.get(roomId)
+  if (room === undefined) throw new NotFoundError(`[store-memory] room ${roomId} not found`, { roomId })
+  return room
+}
+
+/** A room's bindings in (insertedAt, id) order. */
+export function bindingsOf(state: MemoryState, roomId: string): RoomBinding[] {
+  const keys = state.bindingsByRoom.get(roomId)?.keys ?? []
+  return keys.map((k) => state.bindings.get(k.id)).filter((b): b is RoomBinding => b !== undefined)
+}
+
+/** A copy of the room with `externalBindings` derived from its bindings. */
+export function roomView(state: MemoryState, room: Room): Room {
+  return { ...clone(room), externalBindings: externalBindingsOf(bindingsOf(state, room.id)) }
+}
+
+/**
+ * Throws CONFLICT unless every binding can be added to `roomId`, and returns copies of those to add.
+ * A key already bound to that room is skipped (with `skipPresent`) or a conflict; a key bound to another
+ * room, a taken binding id or a duplicate inside the list is always a conflict.
+ */
+export function checkNewBindings(
+  state: MemoryState,
+  roomId: string,
+  bindings: readonly RoomBinding[],
+  skipPresent = true,
+): RoomBinding[] {
+  const fresh: RoomBinding[] = []
+  const seenKeys = new Set<string>()
+  const seenIds = new Set<string>()
+  for (const binding of bindings) {
+    const key = bindingKey(binding.channel, binding.bridgeId, binding.externalRoomId)
+    const boundId = state.bindingByKey.get(key)
+    const bound = boundId === undefined ? undefined : state.bindings.get(boundId)
+    if (skipPresent && bound !== undefined && bound.roomId === roomId) continue
+    if (bound !== undefined || seenKeys.has(key)) {
+      throw new ConflictError(
+        `[store-memory] binding ${binding.channel}/${binding.bridgeId}/${binding.externalRoomId} is bound already`,
+        { channel: binding.channel, bridgeId: binding.bridgeId, externalRoomId: binding.externalRoomId, roomId: bound?.roomId },
+      )
+    }
+    if (state.bindings.has(binding.id) || seenIds.has(binding.id)) {
+      throw new ConflictError(`[store-memory] binding id ${binding.id} is taken`, { id: binding.id })
+    }
+    seenKeys.add(key)
+    seenIds.add(binding.id)
+    fresh.push({ ...clone(binding), roomId })
+  }
+  return fresh
+}
+
+/** Stores a binding that {@link checkNewBindings} accepted. */
+export function addBinding(state: MemoryState, binding: RoomBinding): void {
+  state.bindings.set(binding.id, binding)
+  state.bindingByKey.set(bindingKey(binding.channel, binding.bridgeId, binding.externalRoomId), binding.id)
+  let order = state.bindingsByRoom.get(binding.roomId)
+  if (order === undefined) state.bindingsByRoom.set(binding.roomId, (order = new SortedKeys()))
+  order.insert(binding)
+}
+
+export function removeBinding(state: MemoryState, binding: RoomBinding): void {
+  state.bindings.delete(binding.id)
+  state.bindingByKey.delete(bindingKey(binding.channel, binding.bridgeId, binding.externalRoomId))
+  const order = state.bindingsByRoom.get(binding.roomId)
+  order?.remove(binding)
+  if (order?.size === 0) state.bindingsByRoom.delete(binding.roomId)
+}
