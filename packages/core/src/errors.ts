@@ -132,3 +132,34 @@ export function isMessagingError(error: unknown, code?: ErrorCode): error is Mes
   if (typeof actual !== 'string' || !knownCodes.has(actual)) return false
   return code === undefined || actual === code
 }
+
+export interface AdapterErrorOptions {
+  /** Whether trying again may succeed (network errors, 5xx, 429). Default true. */
+  retryable?: boolean
+  /** How long the platform asked us to wait before retrying. */
+  retryAfterMs?: number
+  /** The platform's HTTP status, when there was one. */
+  status?: number
+  cause?: unknown
+}
+
+/**
+ * A platform call failed. Thrown by adapters at their boundary (SDK errors stay inside the adapter),
+ * read by core's delivery loop to decide between retrying (honouring `retryAfterMs`) and giving up.
+ */
+export class AdapterError extends MessagingError {
+  readonly retryable: boolean
+  readonly retryAfterMs: number | undefined
+  readonly status: number | undefined
+  constructor(message: string, options: AdapterErrorOptions = {}) {
+    super(message, {
+      code: ErrorCodes.DELIVERY_FAILED,
+      cause: options.cause,
+      details: { retryable: options.retryable ?? true, retryAfterMs: options.retryAfterMs, status: options.status },
+    })
+    this.name = 'AdapterError'
+    this.retryable = options.retryable ?? true
+    this.retryAfterMs = options.retryAfterMs
+    this.status = options.status
+  }
+}

@@ -62,7 +62,12 @@ export function createMessaging(options: MessagingOptions) {
         if (state === 'stopping' || state === 'stopped') {
           return Promise.reject(new StoreUnavailableError(`[core] messaging instance '${instanceId}' is stopped; ${name} refused`))
         }
-        const p = fn(...args)
+        let p: Promise<unknown>
+        try {
+          p = fn(...args)
+        } catch (error) {
+          return Promise.reject(error) // argument errors reject like every other failure
+        }
         inFlight.add(p)
         const forget = () => inFlight.delete(p)
         p.then(forget, forget)

@@ -1,1 +1,2 @@
-export {}
+export { createPostgresStore, type PostgresStoreOptions } from './store.js'
+export type { SqlStore } from '@jido-messaging/store-sql'

@@ -1,1 +1,6 @@
-export {}
+export { createSqlStore, type SqlStore, type SqlStoreConfig, type GroupCommitTuning } from './store.js'
+export type { SqlDialectKind } from './dialect.js'
+export { storeMigrations, storeMigrationProvider } from './migrations.js'
+export { runMigrations, type MigrateOptions } from './migrate.js'
+export { classifyDbError, type DbErrorKind } from './db-errors.js'
+export type { Database } from './schema.js'

@@ -1,1 +1,2 @@
-export {}
+export { createSqliteStore, type SqliteStoreOptions } from './store.js'
+export type { SqlStore } from '@jido-messaging/store-sql'

@@ -1,0 +1,176 @@
+import type { ContentBlock } from '../model.js'
+
+/** How an adapter supports an operation: natively, through a fallback (e.g. a text note), or not at all. */
+export type CapabilityLevel = 'native' | 'fallback' | 'unsupported'
+
+export type MarkdownFlavour = 'none' | 'markdown' | 'markdownv2' | 'html' | 'mrkdwn' | 'discord'
+
+/** What an adapter can do; core checks these and reports `UNSUPPORTED` instead of calling a missing member. */
+export interface AdapterCapabilities {
+  send: CapabilityLevel
+  edit: CapabilityLevel
+  delete: CapabilityLevel
+  reactions: CapabilityLevel
+  typing: CapabilityLevel
+  threads: CapabilityLevel
+  replies: CapabilityLevel
+  media: CapabilityLevel
+  /** Webhook ingest (verifyWebhook + parseWebhook). */
+  webhook: boolean
+  /** A long-lived listener (gateway socket, long polling, socket mode). */
+  listener: boolean
+  /** Platform-side registrations (setWebhook and the like). */
+  ingressSubscriptions: boolean
+  /** Maximum characters of one platform message, counted as the platform counts them. */
+  textLimit: number
+  markdown: MarkdownFlavour
+}
+
+/** One bridge as an adapter sees it: its id, its credentials with secret references resolved, its options. */
+export interface BridgeContext {
+  bridgeId: string
+  credentials: Readonly<Record<string, string>>
+  options: Readonly<Record<string, unknown>>
+}
+
+/** An HTTP request handed to an adapter. Header names are lower-case; `rawBody` is exactly what arrived. */
+export interface WebhookRequest {
+  method: string
+  path: string
+  headers: Readonly<Record<string, string>>
+  rawBody: string
+  /** `rawBody` parsed as JSON when it is JSON (core parses once; adapters must not re-parse differently). */
+  body?: unknown
+}
+
+export interface InboundMedia {
+  type: 'image' | 'audio' | 'video' | 'file'
+  url?: string
+  data?: string
+  mediaType?: string
+  filename?: string
+  size?: number
+  width?: number
+  height?: number
+  duration?: number
+  altText?: string
+}
+
+export type ChatType = 'direct' | 'group' | 'channel'
+
+/** The one normalized shape of everything that arrives from a platform. */
+export interface InboundEvent {
+  kind: 'message' | 'edit' | 'delete' | 'reaction' | 'command' | 'other'
+  externalRoomId: string
+  externalUserId: string
+  externalMessageId: string
+  externalThreadId?: string
+  externalReplyToId?: string
+  text: string
+  media: InboundMedia[]
+  chatType: ChatType
+  chatTitle?: string
+  username?: string
+  displayName?: string
+  /** The bot's own message (never ingested: no loops). */
+  isSelf: boolean
+  /** Another bot: ingested with participant type `agent`. */
+  isBot?: boolean
+  /** ISO-8601 time the platform gives the event. */
+  timestamp: string
+  /** For `reaction`: the emoji and whether it was added or removed. */
+  reaction?: { emoji: string; added: boolean }
+  /** A platform event id that deduplicates retries of non-message events (edits, reactions). */
+  eventId?: string
+  raw: unknown
+}
+
+export interface WebhookReply {
+  status: number
+  headers?: Record<string, string>
+  /** A JSON object, or a string where the platform wants text. */
+  body?: unknown
+}
+
+/** What parseWebhook found: events to ingest and/or an immediate reply (Slack url_verification, Discord PING). */
+export interface ParsedWebhook {
+  events: InboundEvent[]
+  reply?: WebhookReply
+}
+
+/** One platform message to send; core has chunked the text to the adapter's `textLimit` already. */
+export interface OutboundMessage {
+  /** Stable across retries of this delivery, so the platform side (or the adapter) can deduplicate. */
+  deliveryId: string
+  externalRoomId: string
+  text: string
+  media?: ContentBlock[]
+  externalThreadId?: string
+  externalReplyToId?: string
+}
+
+export interface SendResult {
+  externalMessageId: string
+}
+
+export interface ListenerContext {
+  /** Hands an inbound event to the ingest pipeline; resolves after it is committed. */
+  ingest(event: InboundEvent): Promise<unknown>
+  /** Aborted when the listener must stop. */
+  signal: AbortSignal
+}
+
+export interface ListenerHandle {
+  stop(): Promise<void>
+}
+
+export interface IngressSubscriptionRequest {
+  /** The public URL the platform should call, e.g. `https://gw.example.com/webhooks/<bridgeId>`. */
+  url?: string
+  [key: string]: unknown
+}
+
+export interface IngressSubscriptionInfo {
+  /** Platform-side id (or a stable one the adapter derives). */
+  id: string
+  status: 'active' | 'pending' | 'manual_action_required' | 'failed'
+  url?: string
+  /** For manual_action_required: what a person has to do. */
+  instructions?: string
+  metadata?: Record<string, unknown>
+}
+
+/**
+ * A chat platform. Registered once on `createMessaging({ adapters })` by `name`; each bridge config names
+ * its adapter and carries that bridge's credentials. Platform SDK types never leak out of an adapter.
+ *
+ * Errors: an adapter MUST throw `AdapterError` (from core) for platform failures, with `retryable` and,
+ * when the platform says how long to wait (HTTP 429 Retry-After, Telegram retry_after), `retryAfterMs`.
+ * Any other error is treated as retryable.
+ */
+export interface PlatformAdapter {
+  readonly name: string
+  readonly channel: string
+  readonly capabilities: AdapterCapabilities
+  /** This bridge's text limit when its options can change `capabilities.textLimit`; core chunks to it. */
+  textLimitFor?(bridge: BridgeContext): number
+  /** Checks the request's signature or secret; MUST compare in constant time. */
+  verifyWebhook?(bridge: BridgeContext, request: WebhookRequest): boolean | Promise<boolean>
+  parseWebhook?(bridge: BridgeContext, request: WebhookRequest): ParsedWebhook | Promise<ParsedWebhook>
+  /** Maps a payload handed over directly (no HTTP, no signature) to inbound events. */
+  transformPayload?(bridge: BridgeContext, payload: unknown): InboundEvent[] | Promise<InboundEvent[]>
+  send?(bridge: BridgeContext, message: OutboundMessage): Promise<SendResult>
+  edit?(bridge: BridgeContext, target: { externalRoomId: string; externalMessageId: string; text: string }): Promise<void>
+  delete?(bridge: BridgeContext, target: { externalRoomId: string; externalMessageId: string }): Promise<void>
+  addReaction?(bridge: BridgeContext, target: { externalRoomId: string; externalMessageId: string; emoji: string }): Promise<void>
+  removeReaction?(bridge: BridgeContext, target: { externalRoomId: string; externalMessageId: string; emoji: string }): Promise<void>
+  startTyping?(bridge: BridgeContext, target: { externalRoomId: string; externalThreadId?: string }): Promise<void>
+  /** Opens a platform thread on a message; resolves its external thread id. */
+  openThread?(bridge: BridgeContext, target: { externalRoomId: string; externalMessageId: string; name?: string }): Promise<{ externalThreadId: string }>
+  startListener?(bridge: BridgeContext, ctx: ListenerContext): Promise<ListenerHandle>
+  ensureIngressSubscription?(bridge: BridgeContext, request: IngressSubscriptionRequest): Promise<IngressSubscriptionInfo>
+  listIngressSubscriptions?(bridge: BridgeContext): Promise<IngressSubscriptionInfo[]>
+  deleteIngressSubscription?(bridge: BridgeContext, subscriptionId: string): Promise<boolean>
+  /** Mentions that notify everyone (`@everyone`, `<!channel>`), rewritten by core unless a route allows them. */
+  readonly massMentions?: readonly string[]
+}

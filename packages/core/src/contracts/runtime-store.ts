@@ -1,0 +1,131 @@
+import type { Message, Page, RoomMember } from '../model.js'
+
+export const DeliveryStatuses = ['pending', 'sending', 'retrying', 'sent', 'failed', 'dead_lettered'] as const
+/** pending/retrying: waiting for an attempt; sending: leased by a worker; sent/failed/dead_lettered: final. */
+export type DeliveryStatus = (typeof DeliveryStatuses)[number]
+
+/**
+ * One platform message to send: a chunk of an outbound message to one route. Its `id` is the
+ * idempotency key handed to the platform, stable across retries and restarts.
+ */
+export interface OutboxDelivery {
+  id: string
+  messageId: string
+  roomId: string
+  bridgeId: string
+  channel: string
+  externalRoomId: string
+  externalThreadId?: string
+  externalReplyToId?: string
+  text: string
+  chunkIndex: number
+  chunkCount: number
+  /** Deliveries of one conversation (`bridgeId`, `externalRoomId`) are sent one at a time in (insertedAt, id) order. */
+  conversationKey: string
+  status: DeliveryStatus
+  attempts: number
+  /** ISO time before which no attempt is made. */
+  nextAttemptAt: string
+  lastError?: string
+  externalMessageId?: string
+  leaseOwner?: string
+  leaseUntil?: string
+  insertedAt: string
+  updatedAt: string
+}
+
+export const DeadLetterStatuses = ['active', 'archived', 'replayed'] as const
+export type DeadLetterStatus = (typeof DeadLetterStatuses)[number]
+
+export interface DeadLetter {
+  id: string
+  deliveryId: string
+  roomId: string
+  messageId: string
+  bridgeId: string
+  externalRoomId: string
+  reason: string
+  attempts: number
+  status: DeadLetterStatus
+  insertedAt: string
+  updatedAt: string
+}
+
+export interface StoredIngressSubscription {
+  id: string
+  bridgeId: string
+  adapter: string
+  status: 'active' | 'pending' | 'manual_action_required' | 'failed'
+  url?: string
+  instructions?: string
+  metadata: Record<string, unknown>
+  insertedAt: string
+  updatedAt: string
+}
+
+export interface CommitMessageInput {
+  message: Message
+  /** Outbox rows written in the same transaction (outbound routes, mirror deliveries). */
+  deliveries?: OutboxDelivery[]
+  /** Claimed in the same transaction; when already claimed (and not expired) nothing is written. */
+  dedupe?: { key: string; now: string; expiresAt: string }
+  /** Membership recorded in the same transaction (an ingested sender). */
+  member?: RoomMember
+}
+
+export type CommitMessageResult =
+  | { status: 'created'; message: Message; memberAdded: boolean }
+  | { status: 'duplicate'; messageId: string | null }
+
+export interface ClaimDeliveriesOptions {
+  now: string
+  limit: number
+  /** Who holds the lease (a worker id); a lease that ran out may be taken by another worker. */
+  owner: string
+  leaseUntil: string
+}
+
+/**
+ * The part of the store the bridge runtime uses: atomic message commits with dedupe and outbox, the
+ * outbox itself, dead letters and ingress subscriptions. Same rules as MessagingStore (copies out,
+ * CONFLICT on unique keys).
+ */
+export interface RuntimeStore {
+  /**
+   * In one transaction: claims `dedupe.key` (if given), inserts the message, records `member` and
+   * enqueues `deliveries`. If the key is claimed already, writes nothing and resolves `duplicate` with
+   * the message id stored with the claim. A claim made by a transaction not yet committed MUST be
+   * waited for (then `duplicate`), never reported as free; a rolled-back claim leaves the key free.
+   */
+  commitMessage(input: CommitMessageInput): Promise<CommitMessageResult>
+
+  /** Enqueues deliveries (e.g. replays, deliveries of a message that already exists). */
+  enqueueDeliveries(deliveries: OutboxDelivery[]): Promise<void>
+  /**
+   * Leases up to `limit` due deliveries (status pending or retrying with nextAttemptAt <= now, or
+   * sending with an expired lease) that are the oldest unfinished delivery of their conversation, and
+   * marks them `sending` with the lease. Concurrent claimers MUST NOT lease the same delivery.
+   */
+  claimDeliveries(options: ClaimDeliveriesOptions): Promise<OutboxDelivery[]>
+  getDelivery(id: string): Promise<OutboxDelivery | null>
+  /** Deliveries of a message ordered by (insertedAt, id). */
+  listDeliveries(messageId: string): Promise<OutboxDelivery[]>
+  /** Replaces a delivery by id (status changes, attempts, external id). */
+  saveDelivery(delivery: OutboxDelivery): Promise<OutboxDelivery>
+  /** Marks the delivery `dead_lettered` and inserts the dead letter, in one transaction. */
+  deadLetterDelivery(delivery: OutboxDelivery, deadLetter: DeadLetter): Promise<DeadLetter>
+
+  /** Ordered by (insertedAt, id) descending (newest first). */
+  listDeadLetters(options: { status?: DeadLetterStatus; limit: number; cursor?: string }): Promise<Page<DeadLetter>>
+  getDeadLetter(id: string): Promise<DeadLetter | null>
+  /** Marks the dead letter `replayed` and puts its delivery back to `pending` (same id, attempts 0), in one transaction. */
+  replayDeadLetter(id: string, now: string): Promise<{ deadLetter: DeadLetter; delivery: OutboxDelivery } | null>
+  saveDeadLetter(deadLetter: DeadLetter): Promise<DeadLetter>
+  /** Deletes dead letters (of a status, inserted before a time); resolves how many. */
+  purgeDeadLetters(options: { status?: DeadLetterStatus; insertedBefore?: string }): Promise<number>
+
+  /** Inserts or replaces by (bridgeId, id). */
+  putIngressSubscription(subscription: StoredIngressSubscription): Promise<StoredIngressSubscription>
+  listIngressSubscriptions(bridgeId: string): Promise<StoredIngressSubscription[]>
+  deleteIngressSubscription(bridgeId: string, id: string): Promise<boolean>
+}

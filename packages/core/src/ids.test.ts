@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest'
+import { newId, nowIso } from './ids.js'
+
+describe('ids', () => {
+  it('are prefixed by type and strictly increasing within one millisecond', () => {
+    const ids = Array.from({ length: 5000 }, () => newId('message'))
+    expect(ids.every((id) => id.startsWith('msg_'))).toBe(true)
+    expect(new Set(ids).size).toBe(ids.length)
+    expect([...ids].sort()).toEqual(ids)
+  })
+
+  it('nowIso is ISO-8601 UTC with milliseconds and never goes backwards', () => {
+    const times = Array.from({ length: 1000 }, () => nowIso())
+    expect(times[0]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)
+    expect([...times].sort()).toEqual(times)
+  })
+})

@@ -1,0 +1,63 @@
+import pg from 'pg'
+import { PostgresDialect, type PostgresPool } from 'kysely'
+import { createSqlStore, type GroupCommitTuning, type SqlStore } from '@jido-messaging/store-sql'
+
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:port/database`; ignored when `pool` is given. */
+  connectionString?: string
+  /** An existing pg Pool to use; the store never ends it. */
+  pool?: pg.Pool
+  /** Schema holding the tables and the migration bookkeeping (default `public`); created if missing. */
+  schema?: string
+  /** Run pending migrations in `start()` (default true). */
+  autoMigrate?: boolean
+  /** Size of the pool the store creates (default 10). */
+  poolSize?: number
+  /** How long to wait for a connection before giving up (default 5000 ms). */
+  connectTimeoutMs?: number
+  /** Group-commit tuning; `maxInFlight` (default 4) should stay below the pool size so reads find a connection. */
+  groupCommit?: Partial<GroupCommitTuning>
+}
+
+/** The connection string without its password, for error messages. */
+export function describeTarget(options: PostgresStoreOptions): string {
+  if (options.pool !== undefined) return 'the given pg pool'
+  if (options.connectionString === undefined) return 'the default PG* environment target'
+  try {
+    const url = new URL(options.connectionString)
+    if (url.password !== '') url.password = '***'
+    return url.toString()
+  } catch {
+    return 'an unparsable connection string'
+  }
+}
+
+/** The pool the dialect uses: a borrowed pool is wrapped so that closing the store leaves it open. */
+function poolFor(options: PostgresStoreOptions): PostgresPool {
+  if (options.pool !== undefined) {
+    const borrowed = options.pool
+    return { connect: () => borrowed.connect(), end: async () => undefined }
+  }
+  const pool = new pg.Pool({
+    ...(options.connectionString === undefined ? {} : { connectionString: options.connectionString }),
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+  })
+  // An idle client losing its connection emits 'error' on the pool; unhandled it would kill the process.
+  // The next query on a fresh client surfaces the problem as STORE_UNAVAILABLE instead.
+  pool.on('error', () => undefined)
+  return pool
+}
+
+/** A `MessagingStore` on PostgreSQL via a pg pool, schema-qualified so several stores can share a database. */
+export function createPostgresStore(options: PostgresStoreOptions): SqlStore {
+  return createSqlStore({
+    name: 'store-postgres',
+    kind: 'postgres',
+    target: describeTarget(options),
+    schema: options.schema ?? 'public',
+    connect: () => new PostgresDialect({ pool: poolFor(options) }),
+    ...(options.autoMigrate === undefined ? {} : { autoMigrate: options.autoMigrate }),
+    ...(options.groupCommit === undefined ? {} : { groupCommit: options.groupCommit }),
+  })
+}

@@ -1,0 +1,17 @@
+import type { Kysely } from 'kysely'
+import type { SqlDialectKind } from './dialect.js'
+import type { WriteFn } from './group-commit.js'
+import type { Database } from './schema.js'
+
+/** What the per-concern operation modules share. */
+export interface SqlContext {
+  /** Store name for error messages, e.g. `store-sqlite`. */
+  readonly name: string
+  readonly kind: SqlDialectKind
+  /** The database for reads (schema-qualified on Postgres). Available once the store started. */
+  readonly db: Kysely<Database>
+  /** Runs a write in a group-committed transaction; `fn` must use only the `tx` it is given. */
+  write<T>(fn: WriteFn<T>): Promise<T>
+  /** Encodes a boolean for the dialect (SQLite 0/1). */
+  bool(value: boolean): boolean | number
+}

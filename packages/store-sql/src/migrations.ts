@@ -1,0 +1,159 @@
+import { sql, type Kysely, type Migration, type MigrationProvider, type RawBuilder } from 'kysely'
+import type { SqlDialectKind } from './dialect.js'
+
+// Versioned schema migrations, kept as code so the built package carries them. Names sort in apply
+// order; a released migration is never edited, only followed by a new one.
+
+interface ColumnTypes {
+  /** Keys, ids and ISO timestamps: Postgres compares them bytewise ("C"), like SQLite and like JS. */
+  key: 'text' | RawBuilder<unknown>
+  json: 'text' | 'jsonb'
+  bool: 'integer' | 'boolean'
+}
+
+function columnTypes(kind: SqlDialectKind): ColumnTypes {
+  return kind === 'postgres'
+    ? { key: sql`text collate "C"`, json: 'jsonb', bool: 'boolean' }
+    : { key: 'text', json: 'text', bool: 'integer' }
+}
+
+async function initial(db: Kysely<any>, t: ColumnTypes): Promise<void> {
+  await db.schema.createTable('rooms')
+    .addColumn('id', t.key, (c) => c.primaryKey())
+    .addColumn('type', 'text', (c) => c.notNull())
+    .addColumn('name', 'text')
+    .addColumn('metadata', t.json, (c) => c.notNull())
+    .addColumn('inserted_at', t.key, (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('rooms_order').on('rooms').columns(['inserted_at', 'id']).execute()
+
+  await db.schema.createTable('room_bindings')
+    .addColumn('id', t.key, (c) => c.primaryKey())
+    .addColumn('room_id', t.key, (c) => c.notNull().references('rooms.id').onDelete('cascade'))
+    .addColumn('channel', t.key, (c) => c.notNull())
+    .addColumn('bridge_id', t.key, (c) => c.notNull())
+    .addColumn('external_room_id', t.key, (c) => c.notNull())
+    .addColumn('direction', 'text', (c) => c.notNull())
+    .addColumn('enabled', t.bool, (c) => c.notNull())
+    .addColumn('inserted_at', t.key, (c) => c.notNull())
+    .addUniqueConstraint('room_bindings_key', ['channel', 'bridge_id', 'external_room_id'])
+    .execute()
+  await db.schema.createIndex('room_bindings_room').on('room_bindings').columns(['room_id', 'inserted_at', 'id']).execute()
+
+  await db.schema.createTable('participants')
+    .addColumn('id', t.key, (c) => c.primaryKey())
+    .addColumn('type', 'text', (c) => c.notNull())
+    .addColumn('identity', t.json, (c) => c.notNull())
+    .addColumn('external_ids', t.json, (c) => c.notNull())
+    .addColumn('presence', 'text', (c) => c.notNull())
+    .addColumn('capabilities', t.json, (c) => c.notNull())
+    .addColumn('metadata', t.json, (c) => c.notNull())
+    .addColumn('inserted_at', t.key, (c) => c.notNull())
+    .execute()
+
+  await db.schema.createTable('participant_external_ids')
+    .addColumn('channel', t.key, (c) => c.notNull())
+    .addColumn('external_user_id', t.key, (c) => c.notNull())
+    .addColumn('participant_id', t.key, (c) => c.notNull().references('participants.id').onDelete('cascade'))
+    .addPrimaryKeyConstraint('participant_external_ids_pk', ['channel', 'external_user_id'])
+    .execute()
+  await db.schema.createIndex('participant_external_ids_owner').on('participant_external_ids').column('participant_id').execute()
+
+  await db.schema.createTable('room_members')
+    .addColumn('room_id', t.key, (c) => c.notNull())
+    .addColumn('participant_id', t.key, (c) => c.notNull())
+    .addColumn('joined_at', t.key, (c) => c.notNull())
+    .addPrimaryKeyConstraint('room_members_pk', ['room_id', 'participant_id'])
+    .execute()
+
+  await db.schema.createTable('messages')
+    .addColumn('id', t.key, (c) => c.primaryKey())
+    .addColumn('room_id', t.key, (c) => c.notNull().references('rooms.id').onDelete('cascade'))
+    .addColumn('sender_id', t.key, (c) => c.notNull())
+    .addColumn('role', 'text', (c) => c.notNull())
+    .addColumn('content', t.json, (c) => c.notNull())
+    .addColumn('reply_to_id', t.key)
+    .addColumn('external_id', t.key)
+    .addColumn('external_reply_to_id', t.key)
+    .addColumn('thread_id', t.key)
+    .addColumn('external_thread_id', t.key)
+    .addColumn('delivery_external_room_id', t.key)
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('reactions', t.json, (c) => c.notNull())
+    .addColumn('receipts', t.json, (c) => c.notNull())
+    .addColumn('metadata', t.json, (c) => c.notNull())
+    .addColumn('ext_channel', t.key)
+    .addColumn('ext_bridge_id', t.key)
+    .addColumn('inserted_at', t.key, (c) => c.notNull())
+    .addColumn('updated_at', t.key, (c) => c.notNull())
+    .addUniqueConstraint('messages_external_key', ['ext_channel', 'ext_bridge_id', 'external_id'])
+    .execute()
+  await db.schema.createIndex('messages_room_order').on('messages').columns(['room_id', 'inserted_at', 'id']).execute()
+  await db.schema.createIndex('messages_thread_order').on('messages')
+    .columns(['room_id', 'thread_id', 'inserted_at', 'id']).execute()
+
+  await db.schema.createTable('threads')
+    .addColumn('id', t.key, (c) => c.primaryKey())
+    .addColumn('room_id', t.key, (c) => c.notNull().references('rooms.id').onDelete('cascade'))
+    .addColumn('external_thread_id', t.key)
+    .addColumn('delivery_external_room_id', t.key)
+    .addColumn('root_message_id', t.key)
+    .addColumn('root_external_message_id', t.key)
+    .addColumn('assigned_agent_id', t.key)
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('metadata', t.json, (c) => c.notNull())
+    .addColumn('inserted_at', t.key, (c) => c.notNull())
+    .addColumn('updated_at', t.key, (c) => c.notNull())
+    .addUniqueConstraint('threads_external_key', ['room_id', 'external_thread_id'])
+    .addUniqueConstraint('threads_root_key', ['room_id', 'root_message_id'])
+    .execute()
+  await db.schema.createIndex('threads_room_order').on('threads').columns(['room_id', 'inserted_at', 'id']).execute()
+  await db.schema.createIndex('threads_room_status_order').on('threads')
+    .columns(['room_id', 'status', 'inserted_at', 'id']).execute()
+
+  await db.schema.createTable('bridge_configs')
+    .addColumn('id', t.key, (c) => c.primaryKey())
+    .addColumn('adapter', 'text', (c) => c.notNull())
+    .addColumn('credentials', t.json, (c) => c.notNull())
+    .addColumn('options', t.json, (c) => c.notNull())
+    .addColumn('enabled', t.bool, (c) => c.notNull())
+    .addColumn('delivery_policy', t.json, (c) => c.notNull())
+    .addColumn('revision', 'integer', (c) => c.notNull())
+    .addColumn('inserted_at', t.key, (c) => c.notNull())
+    .addColumn('updated_at', t.key, (c) => c.notNull())
+    .execute()
+
+  await db.schema.createTable('routing_policies')
+    .addColumn('room_id', t.key, (c) => c.primaryKey().references('rooms.id').onDelete('cascade'))
+    .addColumn('delivery_mode', 'text', (c) => c.notNull())
+    .addColumn('failover_policy', 'text', (c) => c.notNull())
+    .addColumn('dedupe_scope', 'text', (c) => c.notNull())
+    .addColumn('fallback_order', t.json, (c) => c.notNull())
+    .addColumn('mirror', t.bool, (c) => c.notNull())
+    .addColumn('metadata', t.json, (c) => c.notNull())
+    .addColumn('revision', 'integer', (c) => c.notNull())
+    .addColumn('inserted_at', t.key, (c) => c.notNull())
+    .addColumn('updated_at', t.key, (c) => c.notNull())
+    .execute()
+
+  await db.schema.createTable('dedupe_keys')
+    .addColumn('key', t.key, (c) => c.primaryKey())
+    .addColumn('expires_at', t.key, (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('dedupe_keys_expiry').on('dedupe_keys').column('expires_at').execute()
+}
+
+/** The store's migrations by name, for a dialect and (Postgres) a schema. */
+export function storeMigrations(kind: SqlDialectKind, schema?: string): Record<string, Migration> {
+  const types = columnTypes(kind)
+  const scoped = (db: Kysely<any>) => (schema === undefined ? db : db.withSchema(schema))
+  return {
+    '0001_initial': { up: (db) => initial(scoped(db), types) },
+  }
+}
+
+/** A kysely migration provider over {@link storeMigrations}. */
+export function storeMigrationProvider(kind: SqlDialectKind, schema?: string): MigrationProvider {
+  const migrations = storeMigrations(kind, schema)
+  return { getMigrations: async () => migrations }
+}

@@ -1,0 +1,134 @@
+import type { ColumnType } from 'kysely'
+
+// Table shapes as kysely sees them. Column names are snake_case. JSON columns are written as JSON text;
+// SQLite reads them back as text, Postgres (jsonb) as parsed values. They are typed as text so that a
+// row we wrote and a row we read share one type; the codec's `fromJson` accepts both at run time.
+
+/** A JSON column (see above). */
+export type JsonColumn = string
+/** A boolean column: SQLite stores 0/1, Postgres a boolean. */
+export type BoolColumn = ColumnType<boolean | number, boolean | number, boolean | number>
+
+export interface RoomsTable {
+  id: string
+  type: string
+  name: string | null
+  metadata: JsonColumn
+  inserted_at: string
+}
+
+export interface RoomBindingsTable {
+  id: string
+  room_id: string
+  channel: string
+  bridge_id: string
+  external_room_id: string
+  direction: string
+  enabled: BoolColumn
+  inserted_at: string
+}
+
+export interface ParticipantsTable {
+  id: string
+  type: string
+  identity: JsonColumn
+  external_ids: JsonColumn
+  presence: string
+  capabilities: JsonColumn
+  metadata: JsonColumn
+  inserted_at: string
+}
+
+/** One row per entry of a participant's `externalIds`: the unique key `(channel, external_user_id)`. */
+export interface ParticipantExternalIdsTable {
+  channel: string
+  external_user_id: string
+  participant_id: string
+}
+
+export interface RoomMembersTable {
+  room_id: string
+  participant_id: string
+  joined_at: string
+}
+
+export interface MessagesTable {
+  id: string
+  room_id: string
+  sender_id: string
+  role: string
+  content: JsonColumn
+  reply_to_id: string | null
+  external_id: string | null
+  external_reply_to_id: string | null
+  thread_id: string | null
+  external_thread_id: string | null
+  delivery_external_room_id: string | null
+  status: string
+  reactions: JsonColumn
+  receipts: JsonColumn
+  metadata: JsonColumn
+  /** `metadata.channel` when the message has a full external key, else null (the unique key skips nulls). */
+  ext_channel: string | null
+  /** `metadata.bridgeId` when the message has a full external key, else null. */
+  ext_bridge_id: string | null
+  inserted_at: string
+  updated_at: string
+}
+
+export interface ThreadsTable {
+  id: string
+  room_id: string
+  external_thread_id: string | null
+  delivery_external_room_id: string | null
+  root_message_id: string | null
+  root_external_message_id: string | null
+  assigned_agent_id: string | null
+  status: string
+  metadata: JsonColumn
+  inserted_at: string
+  updated_at: string
+}
+
+export interface BridgeConfigsTable {
+  id: string
+  adapter: string
+  credentials: JsonColumn
+  options: JsonColumn
+  enabled: BoolColumn
+  delivery_policy: JsonColumn
+  revision: number
+  inserted_at: string
+  updated_at: string
+}
+
+export interface RoutingPoliciesTable {
+  room_id: string
+  delivery_mode: string
+  failover_policy: string
+  dedupe_scope: string
+  fallback_order: JsonColumn
+  mirror: BoolColumn
+  metadata: JsonColumn
+  revision: number
+  inserted_at: string
+  updated_at: string
+}
+
+export interface DedupeKeysTable {
+  key: string
+  expires_at: string
+}
+
+export interface Database {
+  rooms: RoomsTable
+  room_bindings: RoomBindingsTable
+  participants: ParticipantsTable
+  participant_external_ids: ParticipantExternalIdsTable
+  room_members: RoomMembersTable
+  messages: MessagesTable
+  threads: ThreadsTable
+  bridge_configs: BridgeConfigsTable
+  routing_policies: RoutingPoliciesTable
+  dedupe_keys: DedupeKeysTable
+}

@@ -1,0 +1,142 @@
+import { StoreUnavailableError, type MessagingStore } from '@jido-messaging/core'
+import { Kysely, sql, type Dialect } from 'kysely'
+import { boolCodec } from './codec.js'
+import { configOps } from './configs.js'
+import type { SqlContext } from './context.js'
+import type { SqlDialectKind } from './dialect.js'
+import { toStoreError } from './db-errors.js'
+import { GroupCommitter, type GroupCommitOptions } from './group-commit.js'
+import { messageOps } from './messages.js'
+import { runMigrations } from './migrate.js'
+import { participantOps } from './participants.js'
+import { roomOps } from './rooms.js'
+import type { Database } from './schema.js'
+import { threadOps } from './threads.js'
+
+export type GroupCommitTuning = Pick<GroupCommitOptions, 'maxBatchSize' | 'maxInFlight' | 'optimistic' | 'maxAttempts'>
+
+export interface SqlStoreConfig {
+  /** Store name used in error messages, e.g. `store-postgres`. */
+  name: string
+  kind: SqlDialectKind
+  /** Opens the connection (or pool) and returns the kysely dialect over it; called by `start()`. */
+  connect(): Dialect | Promise<Dialect>
+  /** Where the store connects, for error messages; MUST NOT contain secrets. */
+  target: string
+  /** Postgres schema that holds the tables; unset: the connection's default. */
+  schema?: string
+  /** Run pending migrations in `start()` (default true). */
+  autoMigrate?: boolean
+  groupCommit?: Partial<GroupCommitTuning>
+}
+
+/** A `MessagingStore` over SQL, with the optional lifecycle members always present. */
+export interface SqlStore extends MessagingStore {
+  start(): Promise<void>
+  stop(): Promise<void>
+  migrate(): Promise<void>
+}
+
+const defaults: Record<SqlDialectKind, GroupCommitTuning> = {
+  // One writer: a batch per turn of the event loop; savepoints are in-process and cheap.
+  sqlite: { maxBatchSize: 512, maxInFlight: 1, optimistic: false, maxAttempts: 3 },
+  // Savepoints cost a round trip each, so batches run without them until a write fails.
+  postgres: { maxBatchSize: 64, maxInFlight: 4, optimistic: true, maxAttempts: 5 },
+}
+
+interface Open {
+  base: Kysely<Database>
+  db: Kysely<Database>
+  committer: GroupCommitter
+}
+
+/** The one kysely implementation of `MessagingStore`, shared by store-sqlite and store-postgres. */
+export function createSqlStore(config: SqlStoreConfig): SqlStore {
+  const { name, kind } = config
+  const tuning = { ...defaults[kind], ...config.groupCommit }
+  let open: Open | undefined
+  let opening: Promise<Open> | undefined
+  let stopped = false
+
+  const connect = async (): Promise<Open> => {
+    let base: Kysely<Database> | undefined
+    try {
+      base = new Kysely<Database>({ dialect: await config.connect() })
+      await sql`select 1`.execute(base)
+    } catch (error) {
+      await base?.destroy().catch(() => undefined)
+      const reason = error instanceof Error ? error.message || (error as { code?: string }).code : String(error)
+      throw new StoreUnavailableError(`[${name}] cannot connect to ${config.target}: ${reason}`, error)
+    }
+    const db = config.schema === undefined ? base : base.withSchema(config.schema)
+    const committer = new GroupCommitter(db, {
+      ...tuning, begin: kind === 'sqlite' ? 'begin immediate' : 'begin', mapError: (e) => toStoreError(e, name),
+    })
+    return { base, db, committer }
+  }
+
+  const ensureOpen = (): Promise<Open> => {
+    if (stopped) return Promise.reject(new StoreUnavailableError(`[${name}] the store is stopped`))
+    opening ??= connect().then(
+      (o) => (open = o),
+      (error: unknown) => {
+        opening = undefined
+        throw error
+      },
+    )
+    return opening
+  }
+
+  const migrate = async (): Promise<void> => {
+    const { base } = await ensureOpen()
+    await runMigrations(base, { kind, name, ...(config.schema === undefined ? {} : { schema: config.schema }) })
+  }
+
+  let starting: Promise<void> | undefined
+  const start = (): Promise<void> => {
+    stopped = false
+    starting ??= (async () => {
+      await ensureOpen()
+      if (config.autoMigrate !== false) await migrate()
+    })().catch((error: unknown) => {
+      starting = undefined
+      throw error
+    })
+    return starting
+  }
+
+  const stop = async (): Promise<void> => {
+    stopped = true
+    const current = open ?? (await opening?.catch(() => undefined))
+    starting = undefined
+    opening = undefined
+    open = undefined
+    if (current === undefined) return
+    await current.committer.drain()
+    await current.base.destroy()
+  }
+
+  const ctx: SqlContext = {
+    name,
+    kind,
+    get db() {
+      if (open === undefined) throw new StoreUnavailableError(`[${name}] the store is not started`)
+      return open.db
+    },
+    write: (fn) => (open === undefined ? Promise.reject(new StoreUnavailableError(`[${name}] the store is not started`)) : open.committer.run(fn)),
+    bool: boolCodec(kind),
+  }
+
+  const ops = { ...roomOps(ctx), ...participantOps(ctx), ...messageOps(ctx), ...threadOps(ctx), ...configOps(ctx) }
+  // Calls before start() start the store first, so a store also works without an explicit start;
+  // calls after stop() reject until start() is called again.
+  const lazy = Object.fromEntries(Object.entries(ops).map(([key, op]) => {
+    const fn = op as (...a: unknown[]) => Promise<unknown>
+    return [key, (...args: unknown[]) => {
+      if (stopped) return Promise.reject(new StoreUnavailableError(`[${name}] the store is stopped`))
+      return open !== undefined ? fn(...args) : start().then(() => fn(...args))
+    }]
+  })) as typeof ops
+
+  return { name, start, stop, migrate, ...lazy }
+}

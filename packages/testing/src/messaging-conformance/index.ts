@@ -1,0 +1,19 @@
+import { describe } from 'vitest'
+import { apiCases } from './api.js'
+import { errorCases } from './errors.js'
+import type { MessagingConformanceOptions } from './harness.js'
+import { signalCases } from './signals.js'
+
+export type { MessagingConformanceOptions } from './harness.js'
+
+/**
+ * The public API of `createMessaging` run over a store: every store passes it in addition to the raw
+ * store suite, so behaviour is proven through the wrapper users call.
+ */
+export function messagingConformance(options: MessagingConformanceOptions): void {
+  describe(`messaging API over ${options.name}`, () => {
+    apiCases(options)
+    signalCases(options)
+    errorCases(options)
+  })
+}
