@@ -10,7 +10,7 @@ export function dedupeMethods(state: MemoryState): DedupeMethods {
       const now = Date.parse(options.now)
       const held = state.dedupe.get(key)
       if (held !== undefined && held > now) return false
-      await null; state.dedupe.set(key, Date.parse(options.expiresAt))
+      state.dedupe.set(key, Date.parse(options.expiresAt))
       return true
     },
 

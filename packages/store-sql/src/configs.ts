@@ -96,8 +96,12 @@ export function configOps(ctx: SqlContext): ConfigOps {
       ctx.write(async (tx) =>
         (await tx.deleteFrom('routing_policies').where('room_id', '=', roomId).executeTakeFirst()).numDeletedRows > 0n),
 
-    claimDedupeKey: (key, { now, expiresAt }) =>
-      ctx.write(async (tx) => {
+    claimDedupeKey: async (key, { now, expiresAt }) => {
+      // Fast path outside the write queue: a live committed claim cannot be taken.
+      const live = await ctx.db.selectFrom('dedupe_keys').select('key').where('key', '=', key).where('expires_at', '>', now)
+        .executeTakeFirst()
+      if (live !== undefined) return false
+      return ctx.write(async (tx) => {
         // Insert, or take over an expired claim; the row lock of the upsert makes exactly one claim win.
         const claimed = await tx.insertInto('dedupe_keys').values({ key, expires_at: expiresAt })
           .onConflict((oc) => oc.column('key')
@@ -105,7 +109,8 @@ export function configOps(ctx: SqlContext): ConfigOps {
             .where('dedupe_keys.expires_at', '<=', now))
           .returning('key').executeTakeFirst()
         return claimed !== undefined
-      }),
+      })
+    },
 
     purgeDedupeKeys: (now) =>
       ctx.write(async (tx) => Number((await tx.deleteFrom('dedupe_keys').where('expires_at', '<=', now).executeTakeFirst()).numDeletedRows)),

@@ -15,7 +15,7 @@ export function classifyDbError(error: unknown): DbErrorKind {
   }
   if (code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505') return 'unique'
   if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY' || code === '23503') return 'foreign_key'
-  if (code === '40P01' || code === '40001' || code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'retryable'
+  if (code === '40P01' || code === '40001' || code === '55P03' || code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'retryable'
   if (networkCodes.has(code) || code.startsWith('08') || code === '57P01' || code === '57P03' ||
     code === 'SQLITE_CANTOPEN' || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_READONLY') return 'unavailable'
   return 'other'

@@ -11,16 +11,20 @@ import type { Database } from './schema.js'
 export type WriteFn<T> = (tx: Kysely<Database>) => Promise<T>
 
 export interface GroupCommitOptions {
-  /** Opens a write transaction, e.g. `begin immediate` on SQLite so the write lock is taken up front. */
+  /** Opens a batch transaction, e.g. `begin immediate` on SQLite so the write lock is taken up front. */
   begin: string
+  /** Opens the transaction of a single write (default: `begin`). */
+  beginSolo?: string
   /** Most writes per transaction. */
   maxBatchSize: number
   /** Most transactions in flight at once (1 for SQLite's single writer). */
   maxInFlight: number
   /** Run a batch without savepoints first and replay it with savepoints only when one of its writes fails. */
   optimistic: boolean
-  /** Attempts of a whole batch that hits a deadlock, serialization failure or busy database. */
+  /** Attempts of a transaction that hits a deadlock, lock timeout, serialization failure or busy database. */
   maxAttempts: number
+  /** On lock contention, run the batch's writes one per transaction instead of retrying the batch. */
+  splitOnContention: boolean
   /** Maps a batch-level driver error (BEGIN or COMMIT failed, connection lost) for the callers. */
   mapError: (error: unknown) => unknown
 }
@@ -36,6 +40,8 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
 /** Thrown inside an optimistic attempt when a write failed: the batch is replayed with savepoints. */
 class ReplayWithSavepoints extends Error {}
 
+const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt))
+
 const SAVEPOINT = CompiledQuery.raw('savepoint jm_write')
 const RELEASE = CompiledQuery.raw('release savepoint jm_write')
 const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint jm_write')
@@ -46,6 +52,7 @@ export class GroupCommitter {
   readonly #db: Kysely<Database>
   readonly #opts: GroupCommitOptions
   readonly #begin: CompiledQuery
+  readonly #beginSolo: CompiledQuery
   #queue: Pending[] = []
   #inFlight = 0
   #scheduled = false
@@ -55,6 +62,7 @@ export class GroupCommitter {
     this.#db = db
     this.#opts = options
     this.#begin = CompiledQuery.raw(options.begin)
+    this.#beginSolo = CompiledQuery.raw(options.beginSolo ?? options.begin)
   }
 
   /** Queues a write; resolves with its result once the transaction holding it has committed. */
@@ -98,33 +106,59 @@ export class GroupCommitter {
   }
 
   async #runBatch(batch: Pending[]): Promise<void> {
-    let savepoints = batch.length > 1 && !this.#opts.optimistic
+    if (batch.length > 1) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          this.#settle(batch, await this.#attemptBatch(batch))
+          return
+        } catch (error) {
+          if (classifyDbError(error) !== 'retryable') return this.#rejectAll(batch, error)
+          // Lock contention with another transaction (a deadlock, or a lock wait past the batch's lock
+          // timeout): on Postgres the writes go on one per transaction, which cannot deadlock each other
+          // the way two batches holding many row locks can.
+          if (this.#opts.splitOnContention) break
+          if (attempt >= this.#opts.maxAttempts) return this.#rejectAll(batch, error)
+          await backoff(attempt)
+        }
+      }
+    }
+    for (const p of batch) await this.#runSolo(p)
+  }
+
+  async #runSolo(p: Pending): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcomes = await this.#attempt(batch, savepoints)
-        outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.error)))
+        this.#settle([p], await this.#attempt([p], false, this.#beginSolo))
         return
       } catch (error) {
-        if (error instanceof ReplayWithSavepoints) {
-          savepoints = true
-          attempt--
-          continue
-        }
-        if (classifyDbError(error) === 'retryable' && attempt < this.#opts.maxAttempts) {
-          await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt))
-          continue
-        }
-        const mapped = this.#opts.mapError(error)
-        for (const p of batch) p.reject(mapped)
-        return
+        if (classifyDbError(error) !== 'retryable' || attempt >= this.#opts.maxAttempts) return this.#rejectAll([p], error)
+        await backoff(attempt)
       }
     }
   }
 
+  async #attemptBatch(batch: Pending[]): Promise<Outcome[]> {
+    try {
+      return await this.#attempt(batch, !this.#opts.optimistic, this.#begin)
+    } catch (error) {
+      if (!(error instanceof ReplayWithSavepoints)) throw error
+      return this.#attempt(batch, true, this.#begin)
+    }
+  }
+
+  #settle(batch: Pending[], outcomes: Outcome[]): void {
+    outcomes.forEach((o, i) => (o.ok ? batch[i]!.resolve(o.value) : batch[i]!.reject(o.error)))
+  }
+
+  #rejectAll(batch: Pending[], error: unknown): void {
+    const mapped = this.#opts.mapError(error)
+    for (const p of batch) p.reject(mapped)
+  }
+
   /** One transaction over the batch; throws (after rolling back) when the whole batch must be retried or failed. */
-  #attempt(batch: Pending[], savepoints: boolean): Promise<Outcome[]> {
+  #attempt(batch: Pending[], savepoints: boolean, begin: CompiledQuery): Promise<Outcome[]> {
     return this.#db.connection().execute(async (conn) => {
-      await conn.executeQuery(this.#begin)
+      await conn.executeQuery(begin)
       const outcomes: Outcome[] = []
       try {
         for (const p of batch) {

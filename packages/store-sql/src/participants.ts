@@ -48,8 +48,12 @@ export function participantOps(ctx: SqlContext): ParticipantOps {
       return owner === undefined ? null : loadParticipant(ctx.db, owner)
     },
 
-    getOrCreateParticipantByExternalId: (channel, externalUserId, candidate) =>
-      mapErrors(ctx.name, { conflict: `participant ${candidate.id} or one of its external ids exists already` }, () =>
+    getOrCreateParticipantByExternalId: async (channel, externalUserId, candidate) => {
+      // Fast path outside the write queue: a committed owner is the answer.
+      const owner = await ownerOf(ctx.db, channel, externalUserId)
+      const committed = owner === undefined ? null : await loadParticipant(ctx.db, owner)
+      if (committed !== null) return { participant: committed, created: false }
+      return mapErrors(ctx.name, { conflict: `participant ${candidate.id} or one of its external ids exists already` }, () =>
         ctx.write(async (tx) => {
           const found = async () => {
             const owner = await ownerOf(tx, channel, externalUserId)
@@ -73,7 +77,8 @@ export function participantOps(ctx: SqlContext): ParticipantOps {
           }
           await insertExternalIds(tx, participant, channel)
           return { participant: participantOf(row), created: true }
-        })),
+        }))
+    },
 
     updateParticipant: (id, updater) =>
       mapErrors(ctx.name, { conflict: `an external id of participant ${id} belongs to another participant` }, () =>
@@ -93,14 +98,18 @@ export function participantOps(ctx: SqlContext): ParticipantOps {
           return { record: participantOf(row), changed: true }
         })),
 
-    addRoomMember: (member) =>
-      ctx.write(async (tx) => {
+    addRoomMember: async (member) => {
+      const known = await ctx.db.selectFrom('room_members').select('room_id')
+        .where('room_id', '=', member.roomId).where('participant_id', '=', member.participantId).executeTakeFirst()
+      if (known !== undefined) return false
+      return ctx.write(async (tx) => {
         const added = await tx.insertInto('room_members')
           .values({ room_id: member.roomId, participant_id: member.participantId, joined_at: member.joinedAt })
           .onConflict((oc) => oc.columns(['room_id', 'participant_id']).doNothing())
           .returning('room_id').executeTakeFirst()
         return added !== undefined
-      }),
+      })
+    },
 
     removeRoomMember: (roomId, participantId) =>
       ctx.write(async (tx) => {

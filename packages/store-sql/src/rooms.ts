@@ -99,8 +99,12 @@ export function roomOps(ctx: SqlContext): RoomOps {
         return result.numDeletedRows > 0n
       }),
 
-    getOrCreateRoomByBinding: (room, binding) =>
-      mapErrors(ctx.name, { conflict: `room ${room.id} or binding ${binding.id} exists already` }, () =>
+    getOrCreateRoomByBinding: async (room, binding) => {
+      // Fast path outside the write queue: a committed binding is the answer.
+      const committed = await findBinding(ctx.db, binding.channel, binding.bridgeId, binding.externalRoomId)
+      const committedRoom = committed === undefined ? null : await loadRoom(ctx.db, committed.room_id)
+      if (committed !== undefined && committedRoom !== null) return { room: committedRoom, binding: bindingOf(committed), created: false }
+      return mapErrors(ctx.name, { conflict: `room ${room.id} or binding ${binding.id} exists already` }, () =>
         ctx.write(async (tx) => {
           const found = async () => {
             const existing = await findBinding(tx, binding.channel, binding.bridgeId, binding.externalRoomId)
@@ -123,7 +127,8 @@ export function roomOps(ctx: SqlContext): RoomOps {
             return winner
           }
           return { room: roomOf(roomRow, [bindingOf(row)]), binding: bindingOf(row), created: true }
-        })),
+        }))
+    },
 
     getRoomByBinding: async (channel, bridgeId, externalRoomId) => {
       const b = await findBinding(ctx.db, channel, bridgeId, externalRoomId)

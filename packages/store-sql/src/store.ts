@@ -13,7 +13,10 @@ import { roomOps } from './rooms.js'
 import type { Database } from './schema.js'
 import { threadOps } from './threads.js'
 
-export type GroupCommitTuning = Pick<GroupCommitOptions, 'maxBatchSize' | 'maxInFlight' | 'optimistic' | 'maxAttempts'>
+export type GroupCommitTuning = Pick<GroupCommitOptions, 'maxBatchSize' | 'maxInFlight' | 'optimistic' | 'maxAttempts'> & {
+  /** Postgres: how long a batch waits for a row lock before its writes go on one by one (default 100 ms). */
+  lockTimeoutMs?: number
+}
 
 export interface SqlStoreConfig {
   /** Store name used in error messages, e.g. `store-postgres`. */
@@ -41,7 +44,7 @@ const defaults: Record<SqlDialectKind, GroupCommitTuning> = {
   // One writer: a batch per turn of the event loop; savepoints are in-process and cheap.
   sqlite: { maxBatchSize: 512, maxInFlight: 1, optimistic: false, maxAttempts: 3 },
   // Savepoints cost a round trip each, so batches run without them until a write fails.
-  postgres: { maxBatchSize: 64, maxInFlight: 4, optimistic: true, maxAttempts: 5 },
+  postgres: { maxBatchSize: 64, maxInFlight: 4, optimistic: true, maxAttempts: 5, lockTimeoutMs: 100 },
 }
 
 interface Open {
@@ -70,7 +73,13 @@ export function createSqlStore(config: SqlStoreConfig): SqlStore {
     }
     const db = config.schema === undefined ? base : base.withSchema(config.schema)
     const committer = new GroupCommitter(db, {
-      ...tuning, begin: kind === 'sqlite' ? 'begin immediate' : 'begin', mapError: (e) => toStoreError(e, name),
+      ...tuning,
+      ...(kind === 'sqlite'
+        ? { begin: 'begin immediate', splitOnContention: false }
+        // A batch that waits long for a lock is likely deadlocked with another batch; failing fast beats
+        // waiting for the deadlock detector (deadlock_timeout, 1 s by default).
+        : { begin: `begin; set local lock_timeout = '${Math.max(1, Math.trunc(tuning.lockTimeoutMs ?? 100))}ms'`, beginSolo: 'begin', splitOnContention: true }),
+      mapError: (e) => toStoreError(e, name),
     })
     return { base, db, committer }
   }

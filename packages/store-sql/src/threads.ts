@@ -54,18 +54,21 @@ export function threadOps(ctx: SqlContext): ThreadOps {
     getThreadByRootMessageId: async (roomId, rootMessageId) =>
       decoded(await threadBy(ctx.db, roomId, 'root_message_id', rootMessageId)),
 
-    getOrCreateThread: (candidate) =>
-      mapErrors(ctx.name, { notFound: `room ${candidate.roomId} not found` }, () =>
+    getOrCreateThread: async (candidate) => {
+      const find = async (db: Kysely<Database>) => {
+        const row = candidate.externalThreadId !== undefined
+          ? await threadBy(db, candidate.roomId, 'external_thread_id', candidate.externalThreadId)
+          : candidate.rootMessageId !== undefined
+            ? await threadBy(db, candidate.roomId, 'root_message_id', candidate.rootMessageId)
+            : undefined
+        return row === undefined ? undefined : { thread: threadOf(row), created: false }
+      }
+      // Fast path outside the write queue: a committed thread is the answer.
+      const committed = await find(ctx.db)
+      if (committed !== undefined) return committed
+      return mapErrors(ctx.name, { notFound: `room ${candidate.roomId} not found` }, () =>
         ctx.write(async (tx) => {
-          const find = async () => {
-            const row = candidate.externalThreadId !== undefined
-              ? await threadBy(tx, candidate.roomId, 'external_thread_id', candidate.externalThreadId)
-              : candidate.rootMessageId !== undefined
-                ? await threadBy(tx, candidate.roomId, 'root_message_id', candidate.rootMessageId)
-                : undefined
-            return row === undefined ? undefined : { thread: threadOf(row), created: false }
-          }
-          const before = await find()
+          const before = await find(tx)
           if (before !== undefined) return before
           const row = threadRowOf(candidate)
           const inserted = await tx.insertInto('threads').values(row)
@@ -73,10 +76,11 @@ export function threadOps(ctx: SqlContext): ThreadOps {
           if (inserted !== undefined) return { thread: threadOf(row), created: true }
           // A unique key was taken meanwhile: by a concurrent creator of the same thread (return it) or
           // by a different thread (a real conflict).
-          const winner = await find()
+          const winner = await find(tx)
           if (winner === undefined) throw new ConflictError(`[${ctx.name}] ${keys(candidate)} belongs to another thread`)
           return winner
-        })),
+        }))
+    },
 
     updateThread: (id, updater) =>
       mapErrors(ctx.name, { conflict: `a unique key of thread ${id} belongs to another thread` }, () =>

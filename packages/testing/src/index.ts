@@ -1,5 +1,6 @@
 export { storeConformance } from './store-conformance/index.js'
 export type { StoreCapabilities, StoreConformanceOptions } from './store-conformance/index.js'
+export { messagingConformance, type MessagingConformanceOptions } from './messaging-conformance/index.js'
 export {
   isoAt,
   makeBinding,
@@ -12,3 +13,18 @@ export {
   makeThread,
   uniqueSuffix,
 } from './factories.js'
+export { adapterConformance, expectAdapterError, expectInboundShape } from './adapter-conformance/index.js'
+export type {
+  AdapterConformanceOptions,
+  AdapterFake,
+  ExpectedInbound,
+  FakeOperation,
+  FakeSession,
+  FakeTarget,
+  RecordedPayload,
+  ScriptedFailure,
+} from './adapter-conformance/index.js'
+export { startWebhookReceiver } from './fakes/webhook-receiver.js'
+export type { ReceivedBody, ReceivedDelivery, ScriptedResponse, WebhookReceiver, WebhookReceiverOptions } from './fakes/webhook-receiver.js'
+export { webhookAdapterFake, type WebhookAdapterFake } from './fakes/webhook-fake.js'
+export { checkJidoSignature, jidoSignature, signedWebhookRequest, unsignedWebhookRequest, type SignedRequestOptions } from './fakes/webhook-signing.js'

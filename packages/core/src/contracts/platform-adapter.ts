@@ -173,4 +173,20 @@ export interface PlatformAdapter {
   deleteIngressSubscription?(bridge: BridgeContext, subscriptionId: string): Promise<boolean>
   /** Mentions that notify everyone (`@everyone`, `<!channel>`), rewritten by core unless a route allows them. */
   readonly massMentions?: readonly string[]
+  /** Default send rates (a bridge's `options.rateLimit` overrides them). */
+  readonly rateLimits?: AdapterRateLimits
+}
+
+export interface RateLimit {
+  /** Sustained sends per second. */
+  perSecond: number
+  /** Sends allowed at once before the rate applies. */
+  burst: number
+}
+
+export interface AdapterRateLimits {
+  /** All sends of one bridge (bot), e.g. Telegram about 30/s. */
+  perBridge?: RateLimit
+  /** Sends into one conversation, e.g. Telegram about 1/s per chat, Slack about 1/s per channel. */
+  perConversation?: RateLimit
 }

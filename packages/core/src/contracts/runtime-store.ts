@@ -83,6 +83,8 @@ export interface ClaimDeliveriesOptions {
   /** Who holds the lease (a worker id); a lease that ran out may be taken by another worker. */
   owner: string
   leaseUntil: string
+  /** Also lease `sending` deliveries held by this owner whose lease has not run out (a restart of that owner). */
+  reclaimFrom?: string
 }
 
 /**

@@ -11,6 +11,8 @@ export const SignalTypes = {
   messageFailed: 'jido.messaging.message.failed',
   messageDelivered: 'jido.messaging.message.delivered',
   messageRead: 'jido.messaging.message.read',
+  messageEdited: 'jido.messaging.message.edited',
+  messageDeleted: 'jido.messaging.message.deleted',
   messageReactionAdded: 'jido.messaging.message.reaction_added',
   messageReactionRemoved: 'jido.messaging.message.reaction_removed',
   threadCreated: 'jido.messaging.thread.created',

@@ -1,0 +1,104 @@
+import { AdapterError, type BridgeContext, type OutboundMessage, type SendResult } from '@jido-messaging/core'
+import { signWebhookBody } from './signing.js'
+
+// Outbound delivery (SPEC 6.1): one signed POST per message. Every failure leaves here as an
+// AdapterError whose `retryable`/`retryAfterMs` tell core's delivery loop what to do next.
+
+export interface OutboundDeps {
+  fetch: typeof fetch
+  timeoutMs: number
+  now: () => number
+}
+
+/** The JSON body POSTed to `options.outboundUrl`. */
+export interface OutboundBody {
+  deliveryId: string
+  room: string
+  text: string
+  thread?: string
+  replyTo?: string
+}
+
+export async function sendMessage(bridge: BridgeContext, message: OutboundMessage, deps: OutboundDeps): Promise<SendResult> {
+  const { url, secret } = outboundTarget(bridge)
+  const body: OutboundBody = { deliveryId: message.deliveryId, room: message.externalRoomId, text: message.text }
+  if (message.externalThreadId !== undefined) body.thread = message.externalThreadId
+  if (message.externalReplyToId !== undefined) body.replyTo = message.externalReplyToId
+  const rawBody = JSON.stringify(body)
+  const headers = {
+    'content-type': 'application/json',
+    'user-agent': 'jido-messaging-adapter-webhook',
+    ...signWebhookBody(secret, rawBody, Math.floor(deps.now() / 1000)),
+  }
+  const where = `bridge ${bridge.bridgeId}`
+  let response: Response
+  let text: string
+  try {
+    // `redirect: 'manual'`: a redirect would turn the POST into a GET or resend it elsewhere unseen.
+    response = await deps.fetch(url, { method: 'POST', headers, body: rawBody, redirect: 'manual', signal: AbortSignal.timeout(deps.timeoutMs) })
+    text = await response.text()
+  } catch (error) {
+    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
+    const reason = timedOut ? `timed out after ${deps.timeoutMs} ms` : `failed: ${describe(error)}`
+    throw new AdapterError(`[adapter-webhook] ${where}: POST ${url} ${reason}`, { retryable: true, cause: error })
+  }
+  const status = response.status
+  if (status >= 200 && status < 300) return { externalMessageId: readId(text, status, where) }
+  const detail = `${where}: receiver answered ${status}${snippet(text)}`
+  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), deps.now())
+  if (status === 429 || status >= 500) {
+    throw new AdapterError(`[adapter-webhook] ${detail}`, { retryable: true, status, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) })
+  }
+  // Other 4xx (and unexpected 1xx/3xx) are terminal: sending the same request again cannot succeed.
+  throw new AdapterError(`[adapter-webhook] ${detail}`, { retryable: false, status })
+}
+
+function outboundTarget(bridge: BridgeContext): { url: string; secret: string } {
+  const secret = bridge.credentials.secret
+  const url = bridge.options.outboundUrl
+  // Configuration errors are not platform hiccups: retrying cannot fix them.
+  if (typeof secret !== 'string' || secret === '') {
+    throw new AdapterError(`[adapter-webhook] bridge ${bridge.bridgeId} has no credentials.secret`, { retryable: false })
+  }
+  if (typeof url !== 'string' || !/^https?:\/\//i.test(url) || !URL.canParse(url)) {
+    throw new AdapterError(`[adapter-webhook] bridge ${bridge.bridgeId} needs options.outboundUrl, an http(s) URL`, { retryable: false })
+  }
+  return { url, secret }
+}
+
+function readId(text: string, status: number, where: string): string {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch {
+    parsed = undefined
+  }
+  const id = typeof parsed === 'object' && parsed !== null ? (parsed as { id?: unknown }).id : undefined
+  if (typeof id === 'string' && id !== '') return id
+  // The receiver took the message but did not say under which id; resending cannot fix the answer.
+  throw new AdapterError(`[adapter-webhook] ${where}: receiver answered ${status} without a string "id"${snippet(text)}`, {
+    retryable: false,
+    status,
+  })
+}
+
+/** `Retry-After` as delay-seconds or an HTTP-date, in milliseconds from `nowMs`. */
+export function parseRetryAfter(value: string | null, nowMs: number): number | undefined {
+  if (value === null) return undefined
+  const trimmed = value.trim()
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed) * 1000)
+  const at = Date.parse(trimmed)
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs)
+}
+
+function snippet(text: string): string {
+  const trimmed = text.trim()
+  if (trimmed === '') return ''
+  return `: ${trimmed.length > 200 ? `${trimmed.slice(0, 200)}...` : trimmed}`
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error)
+  const cause = (error as { cause?: unknown }).cause
+  return cause instanceof Error ? `${error.message} (${cause.message})` : error.message
+}

@@ -1,0 +1,77 @@
+import type { BridgeContext, PlatformAdapter } from '../contracts/platform-adapter.js'
+import { MessagingError, ValidationError } from '../errors.js'
+import type { BridgeConfig } from '../model.js'
+
+/** Resolves a secret reference such as `env:NAME`; returns undefined when it cannot. */
+export type SecretResolver = (reference: string) => string | undefined
+
+export const envSecretResolver: SecretResolver = (reference) => {
+  if (!reference.startsWith('env:')) return undefined
+  return process.env[reference.slice(4)]
+}
+
+/** A credential value is a reference when it starts with `<scheme>:` and a scheme the resolver knows. */
+const REFERENCE = /^(env|secret|vault|file):/
+
+export class AdapterRegistry {
+  private readonly adapters = new Map<string, PlatformAdapter>()
+
+  constructor(adapters: readonly PlatformAdapter[], private readonly resolveSecret: SecretResolver) {
+    for (const adapter of adapters) {
+      if (!adapter || typeof adapter.name !== 'string' || typeof adapter.channel !== 'string' || !adapter.capabilities) {
+        throw new ValidationError('an adapter needs name, channel and capabilities', [{ path: 'adapters', message: String(adapter?.name) }])
+      }
+      if (this.adapters.has(adapter.name)) {
+        throw new ValidationError(`adapter ${adapter.name} is registered twice`, [{ path: 'adapters', message: adapter.name }])
+      }
+      this.adapters.set(adapter.name, adapter)
+    }
+  }
+
+  get(name: string): PlatformAdapter | undefined {
+    return this.adapters.get(name)
+  }
+
+  names(): string[] {
+    return [...this.adapters.keys()]
+  }
+
+  /** The adapter of a bridge; UNSUPPORTED when no adapter of that name is registered. */
+  require(config: BridgeConfig): PlatformAdapter {
+    const adapter = this.adapters.get(config.adapter)
+    if (!adapter) {
+      throw new MessagingError(`[core] bridge ${config.id} uses adapter '${config.adapter}', which is not registered (registered: ${this.names().join(', ') || 'none'})`, {
+        code: 'UNSUPPORTED',
+        details: { bridgeId: config.id, adapter: config.adapter },
+      })
+    }
+    return adapter
+  }
+
+  /** The bridge as adapters see it: credentials with secret references resolved at use, never stored resolved. */
+  context(config: BridgeConfig): BridgeContext {
+    const credentials: Record<string, string> = {}
+    for (const [key, value] of Object.entries(config.credentials)) {
+      if (REFERENCE.test(value)) {
+        const resolved = this.resolveSecret(value)
+        if (resolved === undefined) {
+          throw new MessagingError(`[core] bridge ${config.id}: credential '${key}' references ${value.split(':')[0]}:… which is not set`, {
+            code: 'VALIDATION',
+            details: { bridgeId: config.id, credential: key },
+          })
+        }
+        credentials[key] = resolved
+      } else {
+        credentials[key] = value
+      }
+    }
+    return Object.freeze({ bridgeId: config.id, credentials: Object.freeze(credentials), options: Object.freeze({ ...config.options }) })
+  }
+}
+
+/** A bridge config safe to show: credentials replaced by their reference, or `"[redacted]"` for literal values. */
+export function redactBridgeConfig(config: BridgeConfig): BridgeConfig {
+  const credentials: Record<string, string> = {}
+  for (const [key, value] of Object.entries(config.credentials)) credentials[key] = REFERENCE.test(value) ? value : '[redacted]'
+  return { ...config, credentials }
+}

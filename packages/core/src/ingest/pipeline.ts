@@ -1,0 +1,244 @@
+import { commitAndEmit, signalContext, type Context } from '../api/context.js'
+import type { AdapterRegistry } from '../bridge/registry.js'
+import type { BridgeContext, InboundEvent, PlatformAdapter } from '../contracts/platform-adapter.js'
+import type { RuntimeStore } from '../contracts/runtime-store.js'
+import type { Signal } from '../contracts/signal-bus.js'
+import type { MessagingStore } from '../contracts/store.js'
+import { ValidationError } from '../errors.js'
+import { newId, nowIso } from '../ids.js'
+import type { BridgeConfig, ContentBlock, Message, Participant, Room, RoomType, Thread } from '../model.js'
+import { planDeliveries, resolveRoutes } from '../outbound/routes.js'
+import { SignalTypes } from '../signals/types.js'
+import { findMentions, parseCommand } from './commands.js'
+import { applyMediaPolicy, runPolicy } from './policies.js'
+import { InboundEventSchema, type IngestOptions, type IngestOutcome } from './types.js'
+
+type FullStore = MessagingStore & RuntimeStore
+
+const DAY_MS = 86_400_000
+const roomTypeOf: Record<InboundEvent['chatType'], RoomType> = { direct: 'direct', group: 'group', channel: 'channel' }
+
+export interface ReactionCommands {
+  addReaction(messageId: string, participantId: string, reaction: string, o?: { correlationId?: string }): Promise<unknown>
+  removeReaction(messageId: string, participantId: string, reaction: string, o?: { correlationId?: string }): Promise<unknown>
+}
+
+/** The ingest stages after verification and parsing, shared by webhooks, direct payloads and listeners. */
+export function createIngestPipeline(
+  ctx: Context,
+  store: FullStore,
+  registry: AdapterRegistry,
+  options: IngestOptions,
+  reactions: ReactionCommands,
+  kick: () => void,
+) {
+  const dedupeWindowMs = Math.max(DAY_MS, options.dedupeWindowMs ?? DAY_MS)
+  /** In-process copies of one platform message wait for the first one's commit. */
+  const inFlight = new Map<string, Promise<IngestOutcome>>()
+
+  async function senderOf(event: InboundEvent, channel: string): Promise<Participant> {
+    const now = nowIso()
+    const candidate: Participant = {
+      id: newId('participant'),
+      type: event.isBot ? 'agent' : 'human',
+      identity: {
+        ...(event.displayName === undefined ? {} : { displayName: event.displayName, name: event.displayName }),
+        ...(event.username === undefined ? {} : { username: event.username }),
+      },
+      externalIds: { [channel]: event.externalUserId },
+      presence: 'offline',
+      capabilities: [],
+      metadata: {},
+      insertedAt: now,
+    }
+    return (await store.getOrCreateParticipantByExternalId(channel, event.externalUserId, candidate)).participant
+  }
+
+  async function ingestMessage(config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent, causationId?: string): Promise<IngestOutcome> {
+    const channel = adapter.channel
+    const bridgeId = config.id
+    const bridge = { bridgeId, options: config.options }
+    const existingRoom = await store.getRoomByBinding(channel, bridgeId, event.externalRoomId)
+    if (existingRoom) {
+      const binding = (await store.listRoomBindings(existingRoom.id)).find(
+        (b) => b.channel === channel && b.bridgeId === bridgeId && b.externalRoomId === event.externalRoomId)
+      if (binding && (!binding.enabled || binding.direction === 'outbound')) {
+        return { status: 'rejected', room: existingRoom, reason: 'binding_inbound_disabled' }
+      }
+    }
+    const sender = await runPolicy(options.verifySender, { bridge, channel, event, ...(existingRoom ? { room: existingRoom } : {}) })
+    if (sender.action === 'reject') return { status: 'rejected', reason: `sender: ${sender.reason ?? 'not verified'}` }
+
+    const now = nowIso()
+    const roomCandidate: Room = { id: newId('room'), type: roomTypeOf[event.chatType], externalBindings: {}, metadata: {}, insertedAt: now }
+    if (event.chatTitle !== undefined) roomCandidate.name = event.chatTitle
+    const { room, created: roomCreated } = existingRoom
+      ? { room: existingRoom, created: false }
+      : await store.getOrCreateRoomByBinding(roomCandidate, {
+        id: newId('binding'), roomId: roomCandidate.id, channel, bridgeId, externalRoomId: event.externalRoomId,
+        direction: 'both', enabled: true, insertedAt: now,
+      })
+    const participant = await senderOf(event, channel)
+
+    let thread: Thread | undefined
+    let threadCreated = false
+    if (event.externalThreadId !== undefined) {
+      const r = await store.getOrCreateThread({
+        id: newId('thread'), roomId: room.id, externalThreadId: event.externalThreadId, rootExternalMessageId: event.externalThreadId,
+        deliveryExternalRoomId: event.externalRoomId, status: 'active', metadata: { channel, bridgeId }, insertedAt: now, updatedAt: now,
+      })
+      thread = r.thread
+      threadCreated = r.created
+    }
+    const replyTo = event.externalReplyToId === undefined ? null : await store.getMessageByExternalId(channel, bridgeId, event.externalReplyToId)
+
+    const media = applyMediaPolicy(event.media, options.media)
+    if (media.rejected) return { status: 'rejected', room, participant, reason: media.rejected }
+    const policyContext = { bridge, channel, event, room, participant }
+    const gate = await runPolicy(options.gating, policyContext)
+    if (gate.action === 'reject') return { status: 'rejected', room, participant, reason: `gating: ${gate.reason ?? 'rejected'}` }
+    const moderation = await runPolicy(options.moderation, policyContext)
+    if (moderation.action === 'reject') return { status: 'rejected', room, participant, reason: `moderation: ${moderation.reason ?? 'rejected'}` }
+
+    const text = media.note === undefined ? event.text : [event.text, media.note].filter((t) => t.length > 0).join('\n')
+    const command = parseCommand(event.text)
+    const mentions = findMentions(event.text)
+    const content: ContentBlock[] = []
+    if (text.length > 0) content.push({ type: 'text', text })
+    content.push(...media.blocks)
+    const message: Message = {
+      id: newId('message'),
+      roomId: room.id,
+      senderId: participant.id,
+      role: participant.type === 'agent' ? 'assistant' : 'user',
+      content,
+      externalId: event.externalMessageId,
+      deliveryExternalRoomId: event.externalRoomId,
+      ...(replyTo ? { replyToId: replyTo.id } : {}),
+      ...(event.externalReplyToId === undefined ? {} : { externalReplyToId: event.externalReplyToId }),
+      ...(thread ? { threadId: thread.id, externalThreadId: event.externalThreadId! } : {}),
+      status: 'sent',
+      reactions: {},
+      receipts: {},
+      metadata: {
+        channel, bridgeId, chatType: event.chatType, platformTimestamp: event.timestamp,
+        ...(event.username === undefined ? {} : { username: event.username }),
+        ...(command ? { command } : {}),
+        ...(mentions.length > 0 ? { mentions } : {}),
+        ...(moderation.action === 'flag' ? { moderation: { flagged: true, reason: moderation.reason } } : {}),
+        ...(gate.action === 'flag' ? { gating: { flagged: true, reason: gate.reason } } : {}),
+      },
+      insertedAt: now,
+      updatedAt: now,
+    }
+
+    const policy = await store.getRoutingPolicy(room.id)
+    let deliveries: ReturnType<typeof planDeliveries> = []
+    if (policy?.mirror) {
+      const routes = await resolveRoutes(store, registry, room.id, policy, { exclude: { bridgeId, externalRoomId: event.externalRoomId } })
+      const who = event.displayName ?? event.username ?? event.externalUserId
+      for (const route of routes) {
+        const target = registry.get(route.adapter)!
+        deliveries.push(...planDeliveries(message, route, `${who}: ${text}`, { textLimit: target.capabilities.textLimit,
+          ...(target.massMentions ? { massMentions: target.massMentions } : {}) }, { thread: thread ?? null, replyTo, now }))
+      }
+    }
+
+    const sc = signalContext(causationId === undefined ? {} : { causationId })
+    const { written } = await commitAndEmit(ctx, room.id,
+      () => store.commitMessage({
+        message,
+        dedupe: { key: dedupeKey(channel, bridgeId, event), now, expiresAt: new Date(Date.parse(now) + dedupeWindowMs).toISOString() },
+        member: { roomId: room.id, participantId: participant.id, joinedAt: now },
+        deliveries,
+      }),
+      (result): Signal[] => {
+        const signals: Signal[] = []
+        const ids = { roomId: room.id, bridgeId, channel, externalRoomId: event.externalRoomId }
+        if (roomCreated) signals.push(ctx.makeSignal(SignalTypes.roomCreated, room.id, { ...ids, room }, sc))
+        if (threadCreated && thread) signals.push(ctx.makeSignal(SignalTypes.threadCreated, room.id, { ...ids, threadId: thread.id, thread }, sc))
+        if (result.status !== 'created') return signals
+        const m = result.message
+        const data = { ...ids, messageId: m.id, senderId: participant.id, participantId: participant.id, ...(thread ? { threadId: thread.id } : {}) }
+        if (result.memberAdded) signals.push(ctx.makeSignal(SignalTypes.roomParticipantJoined, room.id, { ...ids, participantId: participant.id, participant }, sc))
+        const added = ctx.makeSignal(SignalTypes.roomMessageAdded, room.id, { ...data, message: m }, sc)
+        signals.push(added, ctx.makeSignal(SignalTypes.messageReceived, room.id, { ...data, message: m }, { correlationId: sc.correlationId, causationId: added.id }))
+        if (thread) signals.push(ctx.makeSignal(SignalTypes.threadReplyAdded, room.id, { ...data, message: m }, { correlationId: sc.correlationId, causationId: added.id }))
+        return signals
+      })
+    if (written.status === 'duplicate') {
+      const original = written.messageId === null ? null : await store.getMessage(written.messageId)
+      return { status: 'duplicate', room, participant, ...(original ? { message: original } : {}), reason: 'already ingested' }
+    }
+    if (deliveries.length > 0) kick()
+    return { status: 'message', message: written.message, room, participant, ...(thread ? { thread } : {}) }
+  }
+
+  async function ingestChange(config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent, causationId?: string): Promise<IngestOutcome> {
+    const channel = adapter.channel
+    const target = await store.getMessageByExternalId(channel, config.id, event.externalMessageId)
+    if (!target) return { status: 'event', reason: 'unknown_message' }
+    const sc = signalContext(causationId === undefined ? {} : { causationId })
+    const ids = { roomId: target.roomId, messageId: target.id, bridgeId: config.id, channel, externalRoomId: event.externalRoomId }
+    if (event.kind === 'reaction') {
+      if (!event.reaction) throw new ValidationError('a reaction event needs reaction', [{ path: 'reaction', message: 'required' }])
+      const participant = await senderOf(event, channel)
+      const fn = event.reaction.added ? reactions.addReaction : reactions.removeReaction
+      await fn(target.id, participant.id, event.reaction.emoji, { correlationId: sc.correlationId })
+      return { status: 'event', participant, ...(await store.getMessage(target.id).then((m) => (m ? { message: m } : {}))) }
+    }
+    if (event.kind === 'delete') {
+      await commitAndEmit(ctx, target.roomId, () => store.deleteMessage(target.id),
+        (deleted) => (deleted ? [ctx.makeSignal(SignalTypes.messageDeleted, target.roomId, { ...ids, externalId: event.externalMessageId }, sc)] : []))
+      return { status: 'event', reason: 'deleted' }
+    }
+    const now = nowIso()
+    const { written } = await commitAndEmit(ctx, target.roomId,
+      () => store.updateMessage(target.id, (m) => {
+        const media = m.content.filter((b) => b.type !== 'text')
+        const content: ContentBlock[] = event.text.length > 0 ? [{ type: 'text', text: event.text }, ...media] : media
+        if (JSON.stringify(content) === JSON.stringify(m.content)) return undefined
+        return { ...m, content, metadata: { ...m.metadata, editedAt: event.timestamp }, updatedAt: now }
+      }),
+      (r) => (r?.changed ? [ctx.makeSignal(SignalTypes.messageEdited, target.roomId, { ...ids, message: r.record }, sc)] : []))
+    return { status: 'event', ...(written ? { message: written.record } : {}), reason: 'edited' }
+  }
+
+  return {
+    /** Runs one normalized event through the pipeline. Errors become `{status: 'error'}` outcomes. */
+    async ingest(config: BridgeConfig, adapter: PlatformAdapter, input: InboundEvent, causationId?: string): Promise<IngestOutcome> {
+      const parsed = InboundEventSchema.safeParse(input)
+      if (!parsed.success) {
+        throw new ValidationError(`[core] adapter ${adapter.name} produced an invalid inbound event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+          parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })))
+      }
+      const event = input
+      if (event.isSelf) return { status: 'noop', reason: 'self' }
+      if (event.kind === 'other') return { status: 'event', reason: 'ignored' }
+      if (event.kind !== 'message' && event.kind !== 'command') return ingestChange(config, adapter, event, causationId)
+      const key = dedupeKey(adapter.channel, config.id, event)
+      const first = inFlight.get(key)
+      if (first) {
+        const prior = await first.catch(() => undefined)
+        if (prior?.status === 'message' || prior?.status === 'duplicate') {
+          return { ...prior, status: 'duplicate', reason: 'already ingested' }
+        }
+      }
+      const run = ingestMessage(config, adapter, event, causationId)
+      inFlight.set(key, run)
+      try {
+        return await run
+      } finally {
+        if (inFlight.get(key) === run) inFlight.delete(key)
+      }
+    },
+  }
+}
+
+export type IngestPipeline = ReturnType<typeof createIngestPipeline>
+
+export function dedupeKey(channel: string, bridgeId: string, event: Pick<InboundEvent, 'externalRoomId' | 'externalMessageId'>): string {
+  return `ingest\u0000${channel}\u0000${bridgeId}\u0000${event.externalRoomId}\u0000${event.externalMessageId}`
+}
+
+export type { BridgeContext }

@@ -1,0 +1,270 @@
+import { z } from 'zod'
+import type { Context } from '../api/context.js'
+import { commitAndEmit, signalContext, type CommandOptions } from '../api/context.js'
+import type { AdapterRegistry } from '../bridge/registry.js'
+import type { OutboxDelivery, RuntimeStore } from '../contracts/runtime-store.js'
+import type { Signal } from '../contracts/signal-bus.js'
+import type { MessagingStore } from '../contracts/store.js'
+import { MessagingError, NotFoundError } from '../errors.js'
+import { newId, nowIso } from '../ids.js'
+import { ContentBlockSchema, type ContentBlock, type Message } from '../model.js'
+import { SignalTypes } from '../signals/types.js'
+import { parse, requireId } from '../validate.js'
+import { planDeliveries, resolveRoutes, selectRoutes, textOf, type OutboundRoute } from './routes.js'
+
+const RouteOutboundOptionsSchema = z.strictObject({
+  threadId: z.string().min(1).optional(),
+  replyToId: z.string().min(1).optional(),
+  bridgeId: z.string().min(1).optional(),
+  senderId: z.string().min(1).max(255).default('system'),
+  role: z.enum(['user', 'assistant', 'system', 'tool']).default('assistant'),
+  idempotencyKey: z.string().min(1).max(255).optional(),
+  allowMassMentions: z.boolean().default(false),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+  /** How long to wait for every route's first attempt (default 30 s); deliveries go on after it. */
+  waitMs: z.number().int().min(0).max(600_000).default(30_000),
+  correlationId: z.string().optional(),
+  causationId: z.string().optional(),
+})
+export type RouteOutboundOptions = z.input<typeof RouteOutboundOptionsSchema>
+
+export type RouteDeliveryStatus = 'sent' | 'retrying' | 'failed' | 'dead_lettered'
+
+export interface RouteDeliverySummary {
+  /** The first chunk's delivery id (the idempotency key the platform sees). */
+  id: string
+  deliveryIds: string[]
+  bridgeId: string
+  channel: string
+  externalRoomId: string
+  status: RouteDeliveryStatus
+  externalIds: string[]
+  lastError?: string
+}
+
+export interface RouteOutboundResult {
+  message: Message
+  deliveries: RouteDeliverySummary[]
+}
+
+type FullStore = MessagingStore & RuntimeStore
+
+/** Summarizes a message's deliveries per route (bridge and external room), chunks in order. */
+export function summarizeDeliveries(deliveries: OutboxDelivery[]): RouteDeliverySummary[] {
+  const routes = new Map<string, OutboxDelivery[]>()
+  for (const d of deliveries) {
+    const list = routes.get(d.conversationKey) ?? []
+    list.push(d)
+    routes.set(d.conversationKey, list)
+  }
+  return [...routes.values()].map((list) => {
+    list.sort((a, b) => a.chunkIndex - b.chunkIndex)
+    const first = list[0]!
+    const status: RouteDeliveryStatus = list.every((d) => d.status === 'sent')
+      ? 'sent'
+      : list.some((d) => d.status === 'dead_lettered')
+        ? 'dead_lettered'
+        : list.some((d) => d.status === 'failed')
+          ? 'failed'
+          : 'retrying'
+    const lastError = list.find((d) => d.lastError !== undefined)?.lastError
+    return {
+      id: first.id,
+      deliveryIds: list.map((d) => d.id),
+      bridgeId: first.bridgeId,
+      channel: first.channel,
+      externalRoomId: first.externalRoomId,
+      status,
+      externalIds: list.flatMap((d) => (d.externalMessageId === undefined ? [] : [d.externalMessageId])),
+      ...(lastError === undefined ? {} : { lastError }),
+    }
+  })
+}
+
+const isFinal = (d: OutboxDelivery) => d.status === 'sent' || d.status === 'failed' || d.status === 'dead_lettered'
+
+export function outboundApi(ctx: Context, store: FullStore, registry: AdapterRegistry, kick: () => void) {
+  const waiters = new Map<string, Set<() => void>>()
+
+  function notify(messageId: string): void {
+    for (const w of waiters.get(messageId) ?? []) w()
+  }
+
+  /** Resolves once every route of the message has finished its first attempt (final, or retrying). */
+  async function waitForFirstAttempts(messageId: string, waitMs: number): Promise<OutboxDelivery[]> {
+    const settled = (list: OutboxDelivery[]) => {
+      const byRoute = new Map<string, OutboxDelivery[]>()
+      for (const d of list) byRoute.set(d.conversationKey, [...(byRoute.get(d.conversationKey) ?? []), d])
+      return [...byRoute.values()].every((r) => r.every(isFinal) || r.some((d) => d.status === 'retrying'))
+    }
+    const deadline = Date.now() + waitMs
+    for (;;) {
+      let wake!: () => void
+      const woken = new Promise<void>((r) => (wake = r))
+      const set = waiters.get(messageId) ?? new Set()
+      set.add(wake)
+      waiters.set(messageId, set)
+      try {
+        const list = await store.listDeliveries(messageId)
+        if (settled(list) || Date.now() >= deadline) return list
+        let timer: NodeJS.Timeout | undefined
+        await Promise.race([woken, new Promise((r) => (timer = setTimeout(r, Math.min(250, deadline - Date.now()))))])
+        clearTimeout(timer)
+      } finally {
+        set.delete(wake)
+        if (set.size === 0) waiters.delete(messageId)
+      }
+    }
+  }
+
+  async function plan(message: Message, routes: OutboundRoute[], text: string, allowMassMentions: boolean, now: string) {
+    const thread = message.threadId === undefined ? null : await store.getThread(message.threadId)
+    const replyTo = message.replyToId === undefined ? null : await store.getMessage(message.replyToId)
+    return routes.flatMap((route) => {
+      const adapter = registry.get(route.adapter)!
+      return planDeliveries(message, route, text, { textLimit: adapter.capabilities.textLimit, ...(adapter.massMentions ? { massMentions: adapter.massMentions } : {}) },
+        { thread, replyTo, allowMassMentions, now })
+    })
+  }
+
+  /**
+   * Called by the delivery worker after each attempt: updates the message (status, platform ids),
+   * emits `message.sent` / `message.failed` for a route that just finished, fails over to the next
+   * route when the policy says so, and wakes routeOutbound callers.
+   */
+  async function onSettled(delivery: OutboxDelivery): Promise<void> {
+    try {
+      const all = await store.listDeliveries(delivery.messageId)
+      const route = all.filter((d) => d.conversationKey === delivery.conversationKey)
+      const routeDone = route.every(isFinal)
+      const routeSent = route.every((d) => d.status === 'sent')
+      const justFinished = routeDone && isFinal(delivery)
+      if (!justFinished) return
+      const summaries = summarizeDeliveries(all)
+      const anySent = summaries.some((s) => s.status === 'sent')
+      const allDone = all.every(isFinal)
+      const failoverCandidates = (m: Message) => ((m.metadata['routing'] as { failover?: OutboundRoute[] } | undefined)?.failover ?? [])
+      const summary = summaries.find((s) => s.deliveryIds.includes(delivery.id))!
+      const now = nowIso()
+      let next: OutboundRoute | undefined
+      const { written, signals } = await commitAndEmit(ctx, delivery.roomId,
+        async () => {
+          const result = await store.updateMessage(delivery.messageId, (m) => {
+            const externalIds = { ...((m.metadata['externalIds'] as Record<string, string[]>) ?? {}) }
+            if (routeSent) externalIds[delivery.bridgeId] = summary.externalIds
+            const candidates = failoverCandidates(m)
+            next = !routeSent && !anySent && candidates.length > 0 ? candidates[0] : undefined
+            const status = anySent ? 'sent' : allDone && !next ? 'failed' : m.status
+            const metadata: Record<string, unknown> = { ...m.metadata, externalIds }
+            if (next) metadata['routing'] = { ...(m.metadata['routing'] as object), failover: candidates.slice(1) }
+            const out: Message = { ...m, status, metadata, updatedAt: now }
+            if (routeSent && out.externalId === undefined && m.metadata['channel'] === undefined && summary.externalIds[0] !== undefined) {
+              out.externalId = summary.externalIds[0]
+              out.metadata = { ...out.metadata, channel: delivery.channel, bridgeId: delivery.bridgeId }
+              out.deliveryExternalRoomId = delivery.externalRoomId
+            }
+            return out
+          })
+          return result?.record ?? null
+        },
+        (message): Signal[] => {
+          if (!message) return []
+          const sc = signalContext({})
+          const data = { roomId: message.roomId, messageId: message.id, bridgeId: delivery.bridgeId, channel: delivery.channel,
+            externalRoomId: delivery.externalRoomId, externalIds: summary.externalIds, status: summary.status,
+            ...(summary.lastError === undefined ? {} : { reason: summary.lastError }), message }
+          return [ctx.makeSignal(routeSent ? SignalTypes.messageSent : SignalTypes.messageFailed, message.roomId, data, sc)]
+        })
+      if (next && written) {
+        await store.enqueueDeliveries(await plan(written, [next], textOf(written), written.metadata['allowMassMentions'] === true, now))
+        kick()
+      }
+      void signals
+    } finally {
+      notify(delivery.messageId)
+    }
+  }
+
+  return {
+    onSettled,
+
+    api: {
+      /** The routes a room's outbound messages would take now, in policy order. */
+      async resolveOutboundRoutes(roomId: string, options: { bridgeId?: string } = {}): Promise<OutboundRoute[]> {
+        requireId(roomId, 'roomId')
+        if (!(await store.getRoom(roomId))) throw new NotFoundError(`room ${roomId} not found`, { roomId })
+        const policy = await store.getRoutingPolicy(roomId)
+        return resolveRoutes(store, registry, roomId, policy, options.bridgeId === undefined ? {} : { bridgeId: options.bridgeId })
+      },
+
+      /**
+       * Stores an outbound message and its deliveries in one commit (durable outbox), then sends them
+       * by the room's routing policy. Resolves once every route's first attempt has finished; retries
+       * go on from the outbox. NO_ROUTES when the room has no usable route; DELIVERY_FAILED when every
+       * route failed for good. A repeated `idempotencyKey` returns the first call's message.
+       */
+      async routeOutbound(roomId: string, textOrContent: string | ContentBlock[], options: RouteOutboundOptions = {}): Promise<RouteOutboundResult> {
+        requireId(roomId, 'roomId')
+        const opts = parse(RouteOutboundOptionsSchema, options, 'routeOutbound options')
+        const content = typeof textOrContent === 'string'
+          ? [{ type: 'text' as const, text: textOrContent }]
+          : parse(z.array(ContentBlockSchema).min(1), textOrContent, 'content')
+        if (!(await store.getRoom(roomId))) throw new NotFoundError(`room ${roomId} not found`, { roomId })
+        if (opts.threadId !== undefined) {
+          const thread = await store.getThread(opts.threadId)
+          if (!thread || thread.roomId !== roomId) throw new NotFoundError(`thread ${opts.threadId} not found in room ${roomId}`, { threadId: opts.threadId })
+        }
+        const policy = await store.getRoutingPolicy(roomId)
+        const routes = await resolveRoutes(store, registry, roomId, policy, opts.bridgeId === undefined ? {} : { bridgeId: opts.bridgeId })
+        const { now: chosen, failover } = selectRoutes(routes, policy)
+        if (chosen.length === 0) {
+          throw new MessagingError(`[core] room ${roomId} has no outbound route${opts.bridgeId ? ` on bridge ${opts.bridgeId}` : ''}`, { code: 'NO_ROUTES', details: { roomId } })
+        }
+        const now = nowIso()
+        const message: Message = {
+          id: newId('message'),
+          roomId,
+          senderId: opts.senderId,
+          role: opts.role,
+          content,
+          ...(opts.threadId === undefined ? {} : { threadId: opts.threadId }),
+          ...(opts.replyToId === undefined ? {} : { replyToId: opts.replyToId }),
+          status: 'sending',
+          reactions: {},
+          receipts: {},
+          metadata: { ...opts.metadata, routing: { deliveryMode: policy?.deliveryMode ?? 'best_effort', failover },
+            ...(opts.allowMassMentions ? { allowMassMentions: true } : {}) },
+          insertedAt: now,
+          updatedAt: now,
+        }
+        const deliveries = await plan(message, chosen, textOf(message), opts.allowMassMentions, now)
+        const sc = signalContext(opts)
+        const { written } = await commitAndEmit(ctx, roomId,
+          () => store.commitMessage({
+            message,
+            deliveries,
+            ...(opts.idempotencyKey === undefined ? {} : {
+              dedupe: { key: `outbound\u0000${roomId}\u0000${opts.idempotencyKey}`, now, expiresAt: new Date(Date.parse(now) + 86_400_000).toISOString() },
+            }),
+          }),
+          (result) => result.status === 'created'
+            ? [ctx.makeSignal(SignalTypes.roomMessageAdded, roomId, { roomId, messageId: result.message.id, senderId: result.message.senderId, message: result.message }, sc)]
+            : [])
+        const messageId = written.status === 'created' ? written.message.id : written.messageId
+        if (messageId === null) throw new MessagingError('[core] idempotency key reused without a message', { code: 'CONFLICT' })
+        kick()
+        const list = await waitForFirstAttempts(messageId, opts.waitMs)
+        const summaries = summarizeDeliveries(list)
+        const current = (await store.getMessage(messageId)) ?? (written.status === 'created' ? written.message : message)
+        if (summaries.length > 0 && summaries.every((s) => s.status === 'failed' || s.status === 'dead_lettered')) {
+          throw new MessagingError(`[core] every route failed for message ${messageId}: ${summaries.map((s) => `${s.bridgeId}: ${s.lastError ?? s.status}`).join('; ')}`, {
+            code: 'DELIVERY_FAILED',
+            details: { messageId, summary: summaries },
+          })
+        }
+        return { message: current, deliveries: summaries }
+      },
+    },
+  }
+}
+export type { CommandOptions }

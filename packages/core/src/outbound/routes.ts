@@ -1,0 +1,115 @@
+import type { AdapterRegistry } from '../bridge/registry.js'
+import type { OutboxDelivery } from '../contracts/runtime-store.js'
+import type { MessagingStore } from '../contracts/store.js'
+import { newId } from '../ids.js'
+import type { Message, RoutingPolicy, Thread } from '../model.js'
+import { chunkText, DEFAULT_MASS_MENTIONS, neutralizeMassMentions } from './chunker.js'
+
+/** One place a room's outbound messages can go: an enabled binding of an enabled bridge whose adapter can send. */
+export interface OutboundRoute {
+  bindingId: string
+  bridgeId: string
+  channel: string
+  adapter: string
+  externalRoomId: string
+}
+
+export interface ResolveRoutesOptions {
+  /** Only this bridge. */
+  bridgeId?: string
+  /** Leave out the binding a message came from (mirror). */
+  exclude?: { bridgeId: string; externalRoomId: string }
+}
+
+/** Routes from the room's bindings, ordered by the policy's fallbackOrder, then binding order. */
+export async function resolveRoutes(
+  store: MessagingStore,
+  registry: AdapterRegistry,
+  roomId: string,
+  policy: RoutingPolicy | null,
+  options: ResolveRoutesOptions = {},
+): Promise<OutboundRoute[]> {
+  const bindings = await store.listRoomBindings(roomId)
+  const routes: OutboundRoute[] = []
+  for (const b of bindings) {
+    if (!b.enabled || b.direction === 'inbound') continue
+    if (options.bridgeId !== undefined && b.bridgeId !== options.bridgeId) continue
+    if (options.exclude && b.bridgeId === options.exclude.bridgeId && b.externalRoomId === options.exclude.externalRoomId) continue
+    const config = await store.getBridgeConfig(b.bridgeId)
+    if (!config?.enabled) continue
+    const adapter = registry.get(config.adapter)
+    if (!adapter?.send || adapter.capabilities.send === 'unsupported') continue
+    routes.push({ bindingId: b.id, bridgeId: b.bridgeId, channel: b.channel, adapter: adapter.name, externalRoomId: b.externalRoomId })
+  }
+  const order = policy?.fallbackOrder ?? []
+  const rank = (r: OutboundRoute) => {
+    const i = order.indexOf(r.bridgeId)
+    return i === -1 ? order.length : i
+  }
+  return routes.map((r, i) => ({ r, i })).sort((a, b) => rank(a.r) - rank(b.r) || a.i - b.i).map(({ r }) => r)
+}
+
+/** Which routes a message goes to first, by delivery mode; the rest are failover candidates. */
+export function selectRoutes(routes: OutboundRoute[], policy: RoutingPolicy | null): { now: OutboundRoute[]; failover: OutboundRoute[] } {
+  const mode = policy?.deliveryMode ?? 'best_effort'
+  if (mode === 'broadcast') return { now: routes, failover: [] }
+  const [first, ...rest] = routes
+  if (!first) return { now: [], failover: [] }
+  if (mode === 'primary') return { now: [first], failover: [] }
+  const failover = policy?.failoverPolicy ?? 'next_available'
+  return { now: [first], failover: failover === 'none' ? [] : rest }
+}
+
+export interface DeliveryPlanOptions {
+  thread?: Thread | null
+  replyTo?: Message | null
+  allowMassMentions?: boolean
+  now: string
+}
+
+/** Builds the outbox rows of one message to one route: one row per chunk at the adapter's text limit. */
+export function planDeliveries(
+  message: Message,
+  route: OutboundRoute,
+  text: string,
+  limits: { textLimit: number; massMentions?: readonly string[] },
+  options: DeliveryPlanOptions,
+): OutboxDelivery[] {
+  const safe = options.allowMassMentions ? text : neutralizeMassMentions(text, limits.massMentions ?? DEFAULT_MASS_MENTIONS)
+  const chunks = safe.length === 0 ? [''] : chunkText(safe, Math.max(16, limits.textLimit))
+  const thread = options.thread
+  const externalThreadId =
+    thread?.externalThreadId !== undefined && (thread.metadata['bridgeId'] === undefined || thread.metadata['bridgeId'] === route.bridgeId)
+      ? thread.externalThreadId
+      : undefined
+  const reply = options.replyTo
+  const externalReplyToId =
+    reply?.externalId !== undefined && reply.metadata['bridgeId'] === route.bridgeId ? reply.externalId : undefined
+  return chunks.map((chunk, i) => ({
+    id: newId('delivery'),
+    messageId: message.id,
+    roomId: message.roomId,
+    bridgeId: route.bridgeId,
+    channel: route.channel,
+    externalRoomId: route.externalRoomId,
+    ...(externalThreadId === undefined ? {} : { externalThreadId }),
+    ...(externalReplyToId === undefined || i > 0 ? {} : { externalReplyToId }),
+    text: chunk,
+    chunkIndex: i,
+    chunkCount: chunks.length,
+    conversationKey: `${route.bridgeId}\u0000${route.externalRoomId}`,
+    status: 'pending',
+    attempts: 0,
+    nextAttemptAt: options.now,
+    insertedAt: options.now,
+    updatedAt: options.now,
+  }))
+}
+
+/** The plain text of a message's content, for platforms that take text. */
+export function textOf(message: Pick<Message, 'content'>): string {
+  return message.content
+    .map((b) => (b.type === 'text' ? b.text : b.type === 'image' || b.type === 'file' || b.type === 'audio' || b.type === 'video' ? b.url ?? '' : ''))
+    .filter((t) => t.length > 0)
+    .join('\n')
+}

@@ -1,0 +1,215 @@
+import type { AdapterRegistry } from '../bridge/registry.js'
+import type { AdapterRateLimits, RateLimit } from '../contracts/platform-adapter.js'
+import type { OutboxDelivery, RuntimeStore } from '../contracts/runtime-store.js'
+import type { MessagingStore } from '../contracts/store.js'
+import { AdapterError, isMessagingError } from '../errors.js'
+import { newId, nowIso } from '../ids.js'
+import { backoffMs, TokenBuckets } from './rate-limit.js'
+
+export interface DeliveryWorkerOptions {
+  /** Lease owner name; a restarted worker with the same id resumes its own leased deliveries at once. */
+  workerId: string
+  /** How often due retries are looked for (default 100 ms). */
+  pollMs?: number
+  /** Deliveries in flight at once (default 32). */
+  concurrency?: number
+  /** How long a leased delivery stays reserved for this worker (default 30 s). */
+  leaseMs?: number
+  /** Called after every attempt settles a delivery's state (sent, retrying, failed, dead_lettered). */
+  onSettled: (delivery: OutboxDelivery) => Promise<void>
+  onError?: (error: unknown) => void
+}
+
+const DEFAULT_LIMITS: Required<AdapterRateLimits> = {
+  perBridge: { perSecond: 30, burst: 30 },
+  perConversation: { perSecond: 5, burst: 5 },
+}
+
+/**
+ * Sends outbox deliveries: leases due ones (one per conversation at a time, so a conversation stays in
+ * order), sends through the bridge's adapter under token-bucket rate limits, and records the outcome:
+ * sent, retrying after exponential backoff with jitter (or the platform's Retry-After), or, after the
+ * bridge's maxAttempts or a non-retryable error, a dead letter (or failed when dead letters are off).
+ */
+export class DeliveryWorker {
+  private readonly buckets = new TokenBuckets()
+  private readonly inFlight = new Map<string, Promise<void>>()
+  private timer: NodeJS.Timeout | undefined
+  private pumping = false
+  private again = false
+  private stopped = false
+  private reclaimed = false
+  private readonly poll: number
+  private readonly concurrency: number
+  private readonly leaseMs: number
+
+  constructor(
+    private readonly store: MessagingStore & RuntimeStore,
+    private readonly registry: AdapterRegistry,
+    private readonly options: DeliveryWorkerOptions,
+  ) {
+    this.poll = options.pollMs ?? 100
+    this.concurrency = options.concurrency ?? 32
+    this.leaseMs = options.leaseMs ?? 30_000
+  }
+
+  /** Starts polling; resumes this worker's own deliveries left `sending` by a previous run. */
+  start(): void {
+    this.stopped = false
+    this.schedule()
+    this.kick()
+  }
+
+  /** Looks for work now (after an enqueue). */
+  kick(): void {
+    if (this.stopped) return
+    if (this.pumping) {
+      this.again = true
+      return
+    }
+    void this.pump()
+  }
+
+  /** Stops claiming and waits for deliveries in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true
+    clearTimeout(this.timer)
+    await Promise.allSettled([...this.inFlight.values()])
+  }
+
+  private schedule(): void {
+    clearTimeout(this.timer)
+    if (this.stopped) return
+    this.timer = setTimeout(() => {
+      this.kick()
+      this.schedule()
+    }, this.poll)
+    this.timer.unref?.()
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true
+    try {
+      do {
+        this.again = false
+        const room = this.concurrency - this.inFlight.size
+        if (room <= 0) break
+        const now = Date.now()
+        const claimed = await this.store.claimDeliveries({
+          now: new Date(now).toISOString(),
+          limit: room,
+          owner: this.options.workerId,
+          leaseUntil: new Date(now + this.leaseMs).toISOString(),
+          ...(this.reclaimed ? {} : { reclaimFrom: this.options.workerId }),
+        })
+        this.reclaimed = true
+        for (const delivery of claimed) {
+          const p = this.attempt(delivery)
+            .catch((error) => this.options.onError?.(error))
+            .finally(() => {
+              this.inFlight.delete(delivery.id)
+              this.kick()
+            })
+          this.inFlight.set(delivery.id, p)
+        }
+        if (claimed.length === room) this.again = true
+      } while (this.again && !this.stopped)
+    } catch (error) {
+      this.options.onError?.(error)
+    } finally {
+      this.pumping = false
+    }
+  }
+
+  private limitsFor(adapterLimits: AdapterRateLimits | undefined, options: Record<string, unknown>): Required<AdapterRateLimits> {
+    const override = (options['rateLimit'] ?? {}) as AdapterRateLimits
+    const pick = (k: keyof AdapterRateLimits): RateLimit => override[k] ?? adapterLimits?.[k] ?? DEFAULT_LIMITS[k]
+    return { perBridge: pick('perBridge'), perConversation: pick('perConversation') }
+  }
+
+  private async attempt(delivery: OutboxDelivery): Promise<void> {
+    const config = await this.store.getBridgeConfig(delivery.bridgeId)
+    const attempts = delivery.attempts + 1
+    let error: unknown
+    if (!config) {
+      return this.settleFailure(delivery, attempts, new AdapterError(`bridge ${delivery.bridgeId} no longer exists`, { retryable: false }), 1, false)
+    }
+    try {
+      const adapter = this.registry.require(config)
+      if (!adapter.send) throw new AdapterError(`adapter ${adapter.name} cannot send`, { retryable: false })
+      const bridge = this.registry.context(config)
+      const limits = this.limitsFor(adapter.rateLimits, config.options)
+      const wait = Math.max(
+        this.buckets.reserve(`b\u0000${delivery.bridgeId}`, limits.perBridge),
+        this.buckets.reserve(`c\u0000${delivery.conversationKey}`, limits.perConversation),
+      )
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait))
+      const result = await adapter.send(bridge, {
+        deliveryId: delivery.id,
+        externalRoomId: delivery.externalRoomId,
+        text: delivery.text,
+        ...(delivery.externalThreadId === undefined ? {} : { externalThreadId: delivery.externalThreadId }),
+        ...(delivery.externalReplyToId === undefined ? {} : { externalReplyToId: delivery.externalReplyToId }),
+      })
+      const sent: OutboxDelivery = {
+        ...delivery,
+        status: 'sent',
+        attempts,
+        externalMessageId: result.externalMessageId,
+        updatedAt: nowIso(),
+      }
+      delete sent.leaseOwner
+      delete sent.leaseUntil
+      delete sent.lastError
+      await this.store.saveDelivery(sent)
+      await this.options.onSettled(sent)
+      return
+    } catch (e) {
+      error = e
+    }
+    const policy = config.deliveryPolicy
+    const retryable = error instanceof AdapterError ? error.retryable : !isMessagingError(error, 'UNSUPPORTED') && !isMessagingError(error, 'VALIDATION')
+    await this.settleFailure(delivery, attempts, error, policy.maxAttempts, retryable, policy)
+  }
+
+  private async settleFailure(
+    delivery: OutboxDelivery,
+    attempts: number,
+    error: unknown,
+    maxAttempts: number,
+    retryable: boolean,
+    policy = { baseBackoffMs: 250, maxBackoffMs: 30_000, deadLetter: true },
+  ): Promise<void> {
+    const now = Date.now()
+    const reason = error instanceof Error ? error.message : String(error)
+    const base = { ...delivery, attempts, lastError: reason, updatedAt: new Date(now).toISOString() }
+    delete base.leaseOwner
+    delete base.leaseUntil
+    let settled: OutboxDelivery
+    if (retryable && attempts < maxAttempts) {
+      const retryAfter = error instanceof AdapterError ? error.retryAfterMs : undefined
+      const delay = retryAfter ?? backoffMs(attempts, policy.baseBackoffMs, policy.maxBackoffMs)
+      settled = { ...base, status: 'retrying', nextAttemptAt: new Date(now + delay).toISOString() }
+      await this.store.saveDelivery(settled)
+    } else if (policy.deadLetter) {
+      settled = { ...base, status: 'dead_lettered' }
+      await this.store.deadLetterDelivery(settled, {
+        id: newId('deadLetter'),
+        deliveryId: delivery.id,
+        roomId: delivery.roomId,
+        messageId: delivery.messageId,
+        bridgeId: delivery.bridgeId,
+        externalRoomId: delivery.externalRoomId,
+        reason,
+        attempts,
+        status: 'active',
+        insertedAt: base.updatedAt,
+        updatedAt: base.updatedAt,
+      })
+    } else {
+      settled = { ...base, status: 'failed' }
+      await this.store.saveDelivery(settled)
+    }
+    await this.options.onSettled(settled)
+  }
+}

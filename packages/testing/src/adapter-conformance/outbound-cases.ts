@@ -1,0 +1,106 @@
+import type { OutboundMessage, SendResult } from '@jido-messaging/core'
+import { describe, expect, it } from 'vitest'
+import { expectAdapterError } from './assertions.js'
+import type { SuiteContext } from './context.js'
+import type { FakeOperation } from './types.js'
+
+let deliveries = 0
+
+export function outboundCases(ctx: SuiteContext): void {
+  const { fake, capabilities: caps } = ctx
+  const cannotSend = caps.send === 'unsupported'
+
+  function message(text: string, extra: Partial<OutboundMessage> = {}): OutboundMessage {
+    deliveries += 1
+    return { deliveryId: `dlv_conformance_${process.pid}_${deliveries}`, externalRoomId: ctx.session().target.externalRoomId, text, ...extra }
+  }
+  async function send(m: OutboundMessage): Promise<SendResult> {
+    return ctx.adapter().send!(ctx.session().bridge, m)
+  }
+  async function operations(op: FakeOperation['op']): Promise<FakeOperation[]> {
+    return (await fake.operations()).filter((o) => o.op === op)
+  }
+
+  describe('outbound', () => {
+    it.skipIf(cannotSend)('sends to the room, thread and reply target and returns the platform id', async () => {
+      const { target } = ctx.session()
+      const extra: Partial<OutboundMessage> = {}
+      // A thread and a reply are sent only where the adapter declares them and the fake has them.
+      if (caps.threads !== 'unsupported' && target.externalThreadId) extra.externalThreadId = target.externalThreadId
+      if (caps.replies !== 'unsupported' && target.externalReplyToId) extra.externalReplyToId = target.externalReplyToId
+      const result = await send(message('conformance: hello', extra))
+      expect(typeof result.externalMessageId).toBe('string')
+      expect(result.externalMessageId).not.toBe('')
+      expect(await operations('send')).toEqual([
+        { op: 'send', externalRoomId: target.externalRoomId, externalMessageId: result.externalMessageId, text: 'conformance: hello', ...extra },
+      ])
+    })
+
+    it.skipIf(cannotSend)('sends a plain message without thread or reply', async () => {
+      const result = await send(message('conformance: plain'))
+      const [sent] = await operations('send')
+      expect(sent).toEqual({ op: 'send', externalRoomId: ctx.session().target.externalRoomId, externalMessageId: result.externalMessageId, text: 'conformance: plain' })
+    })
+
+    it.skipIf(cannotSend)('surfaces a 429 as a retryable AdapterError with the platform delay', async () => {
+      fake.failNext(1, { status: 429, retryAfterSeconds: 7 })
+      await expectAdapterError(send(message('conformance: limited')), { retryable: true, retryAfterMs: 7000, status: 429 })
+      expect(await operations('send')).toEqual([])
+      // The failure was one response, not a broken adapter: the next send goes through.
+      await send(message('conformance: after the limit'))
+      expect(await operations('send')).toHaveLength(1)
+    })
+
+    it.skipIf(cannotSend)('surfaces a 4xx as a non-retryable AdapterError', async () => {
+      fake.failNext(1, { status: 400 })
+      await expectAdapterError(send(message('conformance: refused')), { retryable: false, status: 400 })
+      expect(await operations('send')).toEqual([])
+    })
+
+    it.skipIf(cannotSend)('surfaces a 5xx as a retryable AdapterError', async () => {
+      fake.failNext(1, { status: 503 })
+      await expectAdapterError(send(message('conformance: unavailable')), { retryable: true, status: 503 })
+    })
+
+    it.skipIf(cannotSend)('treats an unreachable platform as retryable', async () => {
+      await fake.stop()
+      const error = await send(message('conformance: nobody home')).then(
+        () => expect.unreachable('send to a stopped fake resolved'),
+        (err: unknown) => err,
+      )
+      // The contract treats any error that is not an AdapterError as retryable; an AdapterError must say so.
+      expect((error as { retryable?: unknown }).retryable).not.toBe(false)
+    })
+
+    // Each of the following runs only when the adapter declares the operation (capability not 'unsupported').
+    it.skipIf(caps.edit === 'unsupported')('edits a sent message on the platform', async () => {
+      const { externalMessageId } = await send(message('conformance: before'))
+      const { externalRoomId } = ctx.session().target
+      await ctx.adapter().edit!(ctx.session().bridge, { externalRoomId, externalMessageId, text: 'conformance: after' })
+      expect(await operations('edit')).toEqual([{ op: 'edit', externalRoomId, externalMessageId, text: 'conformance: after' }])
+    })
+
+    it.skipIf(caps.delete === 'unsupported')('deletes a sent message on the platform', async () => {
+      const { externalMessageId } = await send(message('conformance: doomed'))
+      const { externalRoomId } = ctx.session().target
+      await ctx.adapter().delete!(ctx.session().bridge, { externalRoomId, externalMessageId })
+      expect(await operations('delete')).toEqual([{ op: 'delete', externalRoomId, externalMessageId }])
+    })
+
+    it.skipIf(caps.reactions === 'unsupported')('adds and removes a reaction on the platform', async () => {
+      const { externalMessageId } = await send(message('conformance: react to me'))
+      const { externalRoomId } = ctx.session().target
+      const target = { externalRoomId, externalMessageId, emoji: '👍' }
+      await ctx.adapter().addReaction!(ctx.session().bridge, target)
+      expect(await operations('addReaction')).toEqual([{ op: 'addReaction', ...target }])
+      await ctx.adapter().removeReaction!(ctx.session().bridge, target)
+      expect(await operations('removeReaction')).toEqual([{ op: 'removeReaction', ...target }])
+    })
+
+    it.skipIf(caps.typing === 'unsupported')('starts typing on the platform', async () => {
+      const { externalRoomId } = ctx.session().target
+      await ctx.adapter().startTyping!(ctx.session().bridge, { externalRoomId })
+      expect(await operations('startTyping')).toEqual([{ op: 'startTyping', externalRoomId }])
+    })
+  })
+}
