@@ -1,1 +1,116 @@
-export async function run(): Promise<void> { console.log('not written yet') }
+// store-sqlite against bare better-sqlite3 in the same run: postMessage from 32 concurrent callers vs
+// one-row-per-transaction inserts of the same row, single-caller latency, and listMessages page latency
+// with 10k and 1M messages in one room (seeded by a bare bulk insert, then read through the store).
+import Database from 'better-sqlite3'
+import { createMessaging, newId } from '@jido-messaging/core'
+import { createSqliteStore } from '@jido-messaging/store-sqlite'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { medianLatency, printTable, throughput } from './harness.js'
+
+const COUNT = 30_000
+const LATENCY_COUNT = 3_000
+const dir = mkdtempSync(join(tmpdir(), 'jido-bench-sqlite-'))
+let files = 0
+const freshFile = () => join(dir, `bench-${files++}.db`)
+
+/** A migrated, empty store file with one room; returns the file and the room id. */
+async function preparedFile(): Promise<{ filename: string; roomId: string }> {
+  const filename = freshFile()
+  const messaging = createMessaging({ store: createSqliteStore({ filename }), instanceId: 'bench' })
+  await messaging.start()
+  const room = await messaging.createRoom({ name: 'bench' })
+  await messaging.stop()
+  return { filename, roomId: room.id }
+}
+
+/** The same pragmas the store sets. */
+function openBare(filename: string): Database.Database {
+  const db = new Database(filename)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL')
+  db.pragma('foreign_keys = ON')
+  return db
+}
+
+/** Bare better-sqlite3: one prepared INSERT of the full message row per transaction. */
+async function bareRate(count: number) {
+  const { filename, roomId } = await preparedFile()
+  const db = openBare(filename)
+  const insert = db.prepare(`insert into messages (id, room_id, sender_id, role, content, status, reactions, receipts,
+    metadata, inserted_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+  const one = db.transaction((i: number) => {
+    const now = new Date().toISOString()
+    insert.run(newId('message'), roomId, 'user_1', 'user', JSON.stringify([{ type: 'text', text: `message ${i}` }]), 'sent',
+      '{}', '{}', '{}', now, now)
+  })
+  const r = await throughput(count, 1, (i) => one(i))
+  db.close()
+  return r
+}
+
+async function postMessageRate(count: number, concurrency: number) {
+  const { filename, roomId } = await preparedFile()
+  const messaging = createMessaging({ store: createSqliteStore({ filename }), instanceId: 'bench' })
+  await messaging.start()
+  messaging.subscribe('jido.messaging.**', () => {})
+  const r = await throughput(count, concurrency, (i) =>
+    messaging.postMessage({ roomId, senderId: 'user_1', role: 'user', content: [{ type: 'text', text: `message ${i}` }] }))
+  await messaging.stop()
+  return r
+}
+
+/** Seeds `size` messages with a bare bulk insert (100k rows per transaction), then reads pages through the store. */
+async function pageLatency(size: number) {
+  const { filename, roomId } = await preparedFile()
+  const db = openBare(filename)
+  const insert = db.prepare(`insert into messages (id, room_id, sender_id, role, content, status, reactions, receipts,
+    metadata, inserted_at, updated_at) values (?, ?, 'user_1', 'user', ?, 'sent', '{}', '{}', '{}', ?, ?)`)
+  const ids: string[] = []
+  const base = Date.UTC(2024, 0, 1)
+  const chunk = db.transaction((from: number, to: number) => {
+    for (let i = from; i < to; i++) {
+      const id = `msg_${String(i).padStart(10, '0')}`
+      const at = new Date(base + i).toISOString()
+      insert.run(id, roomId, JSON.stringify([{ type: 'text', text: `message ${i}` }]), at, at)
+      ids.push(id)
+    }
+  })
+  for (let from = 0; from < size; from += 100_000) chunk(from, Math.min(size, from + 100_000))
+  db.pragma('wal_checkpoint(TRUNCATE)')
+  db.close()
+
+  const messaging = createMessaging({ store: createSqliteStore({ filename }), instanceId: 'bench' })
+  await messaging.start()
+  let seed = 7
+  const randomId = () => ids[(seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) % size]!
+  const newest = await medianLatency(500, () => messaging.listMessages(roomId, { limit: 50 }))
+  const middle = await medianLatency(500, (i) => messaging.listMessages(roomId, { limit: 50, before: ids[Math.floor(size / 2) + (i % 100)]! }))
+  const random = await medianLatency(500, () => messaging.listMessages(roomId, { limit: 50, before: randomId() }))
+  await messaging.stop()
+  return { newest, middle, random }
+}
+
+export async function run(): Promise<void> {
+  try {
+    const bare = await bareRate(COUNT)
+    const ours = await postMessageRate(COUNT, 32)
+    const single = await postMessageRate(LATENCY_COUNT, 1)
+    printTable(`store-sqlite postMessage (${COUNT} messages; baseline: bare better-sqlite3, one INSERT per transaction)`, [
+      { case: 'postMessage, 32 callers', 'ours msg/s': Math.round(ours.opsPerSec), 'baseline rows/s': Math.round(bare.opsPerSec),
+        ratio: ours.opsPerSec / bare.opsPerSec, 'p50 ms': ours.p50, 'p99 ms': ours.p99 },
+      { case: 'postMessage, 1 caller', 'ours msg/s': Math.round(single.opsPerSec), 'baseline rows/s': Math.round(bare.opsPerSec),
+        ratio: single.opsPerSec / bare.opsPerSec, 'p50 ms': single.p50, 'p99 ms': single.p99 },
+    ])
+    const small = await pageLatency(10_000)
+    const large = await pageLatency(1_000_000)
+    printTable('store-sqlite listMessages page latency through createMessaging (limit 50, median of 500)', [
+      { case: 'newest page', '10k ms': small.newest, '1M ms': large.newest, 'ratio 1M/10k': large.newest / small.newest },
+      { case: 'page before a middle message', '10k ms': small.middle, '1M ms': large.middle, 'ratio 1M/10k': large.middle / small.middle },
+      { case: 'page before a random message', '10k ms': small.random, '1M ms': large.random, 'ratio 1M/10k': large.random / small.random },
+    ])
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}

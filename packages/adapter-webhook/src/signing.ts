@@ -11,7 +11,8 @@ export const SIGNATURE_TOLERANCE_SECONDS = 300
 const SIGNATURE_PATTERN = /^v1=[0-9a-f]{64}$/
 const TIMESTAMP_PATTERN = /^[0-9]{1,15}$/
 
-export interface SignedHeaders {
+// A type alias, not an interface, so it is assignable to header records (implicit index signature).
+export type SignedHeaders = {
   'x-jido-timestamp': string
   'x-jido-signature': string
 }

@@ -12,6 +12,19 @@ import { createSignalFactory } from './signals/factory.js'
 import { createLocalSignalBus } from './signals/local-bus.js'
 import { signalStream } from './signals/stream.js'
 import { RoomSequencer } from './signals/sequencer.js'
+import { topologyApi } from './api/topology.js'
+import { AdapterRegistry, envSecretResolver, type SecretResolver } from './bridge/registry.js'
+import { BridgeWorkers, type BridgeStatus, type BridgeWorkerOptions } from './bridge/workers.js'
+import { ingressApi } from './bridge/ingress.js'
+import type { PlatformAdapter } from './contracts/platform-adapter.js'
+import type { RuntimeStore } from './contracts/runtime-store.js'
+import { createIngestPipeline } from './ingest/pipeline.js'
+import type { IngestOptions } from './ingest/types.js'
+import { webhookApi } from './ingest/webhooks.js'
+import { deadLettersApi } from './outbound/dead-letters.js'
+import { outboundApi } from './outbound/router.js'
+import { DeliveryWorker } from './outbound/worker.js'
+import { requireId } from './validate.js'
 
 export interface MessagingOptions {
   /** Where everything is persisted, e.g. `createMemoryStore()` or `createSqliteStore({ filename })`. */
@@ -22,6 +35,31 @@ export interface MessagingOptions {
   bus?: SignalBus
   /** Bound of each subscriber's queue on the default bus (default 1000). */
   subscriberQueueSize?: number
+  /** Platform adapters, registered by name; bridge configs name the adapter they use. */
+  adapters?: PlatformAdapter[]
+  /** Resolves credential references such as `env:TELEGRAM_BOT_TOKEN` at use (default: `env:` from process.env). */
+  secrets?: SecretResolver
+  /** Ingest pipeline options: dedupe window, body limit, media policy, gating and moderation hooks. */
+  ingest?: IngestOptions
+  /** Outbound delivery worker options. */
+  delivery?: {
+    /** Lease owner id (default the instanceId); give each process of a scaled-out deployment its own. */
+    workerId?: string
+    pollMs?: number
+    concurrency?: number
+    leaseMs?: number
+  }
+  /** Listener supervision options. */
+  bridgeWorkers?: BridgeWorkerOptions
+  /** Where background failures are reported (default console.warn). */
+  onError?: (error: unknown, where: string) => void
+}
+
+const RUNTIME_METHODS = ['commitMessage', 'claimDeliveries', 'saveDelivery', 'deadLetterDelivery', 'listDeadLetters'] as const
+
+/** Whether a store also implements the bridge runtime part (outbox, dead letters, ingress subscriptions). */
+export function isRuntimeStore(store: MessagingStore): store is MessagingStore & RuntimeStore {
+  return RUNTIME_METHODS.every((m) => typeof (store as unknown as Record<string, unknown>)[m] === 'function')
 }
 
 type State = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped'
@@ -48,6 +86,50 @@ export function createMessaging(options: MessagingOptions) {
     makeSignal: createSignalFactory(instanceId),
     sequencer: new RoomSequencer(),
   }
+
+  const onError = options.onError ?? ((error: unknown, where: string) => console.warn(`[core] ${where}:`, error))
+  const registry = new AdapterRegistry(options.adapters ?? [], options.secrets ?? envSecretResolver)
+  const runtimeStore = isRuntimeStore(options.store) ? options.store : undefined
+  const fullStore = (runtimeStore ?? options.store) as MessagingStore & RuntimeStore
+  let kick = () => {}
+  const outbound = outboundApi(ctx, fullStore, registry, () => kick())
+  const worker = runtimeStore
+    ? new DeliveryWorker(runtimeStore, registry, {
+      workerId: options.delivery?.workerId ?? instanceId,
+      ...(options.delivery?.pollMs === undefined ? {} : { pollMs: options.delivery.pollMs }),
+      ...(options.delivery?.concurrency === undefined ? {} : { concurrency: options.delivery.concurrency }),
+      ...(options.delivery?.leaseMs === undefined ? {} : { leaseMs: options.delivery.leaseMs }),
+      onSettled: async (d) => {
+        bridges.touch(d.bridgeId, 'lastOutboundAt')
+        await outbound.onSettled(d)
+      },
+      onError: (e) => onError(e, 'delivery worker'),
+    })
+    : undefined
+  kick = () => worker?.kick()
+  const events = eventsApi(ctx)
+  const pipeline = createIngestPipeline(ctx, fullStore, registry, options.ingest ?? {}, events, () => kick())
+  const bridges = new BridgeWorkers(ctx, options.store, registry, (config, adapter, event) => pipeline.ingest(config, adapter, event), options.bridgeWorkers)
+  const reconcile = () => void bridges.reconcile().catch((e) => onError(e, 'bridge reconcile'))
+  const webhooks = webhookApi(options.store, registry, {
+    ingest: (config, adapter, event, causationId) => {
+      bridges.known(config)
+      bridges.touch(config.id, 'lastIngressAt')
+      return pipeline.ingest(config, adapter, event, causationId)
+    },
+  }, options.ingest?.maxBodyBytes ?? 1024 * 1024)
+
+  /** Bridge runtime calls need a store with an outbox; say so plainly instead of failing somewhere deep. */
+  function needsRuntime<T extends Record<string, (...args: never[]) => Promise<unknown>>>(api: T): T {
+    if (runtimeStore) return api
+    const out = {} as Record<string, unknown>
+    for (const name of Object.keys(api)) {
+      out[name] = () => Promise.reject(new MessagingError(`[core] ${name} needs a store with the bridge runtime (outbox, dead letters); ${options.store.name} has none`, { code: 'UNSUPPORTED' }))
+    }
+    return out as T
+  }
+
+  const config = configApi(ctx)
 
   let state: State = 'idle'
   let starting: Promise<void> | undefined
@@ -82,13 +164,46 @@ export function createMessaging(options: MessagingOptions) {
     ...participantsApi(ctx),
     ...messagesApi(ctx),
     ...threadsApi(ctx),
-    ...eventsApi(ctx),
-    ...configApi(ctx),
+    ...events,
+    ...config,
+    async putBridgeConfig(attrs: Parameters<typeof config.putBridgeConfig>[0]) {
+      const saved = await config.putBridgeConfig(attrs)
+      reconcile()
+      return saved
+    },
+    async deleteBridgeConfig(id: string) {
+      const deleted = await config.deleteBridgeConfig(id)
+      reconcile()
+      return deleted
+    },
+    ...topologyApi(ctx, registry, reconcile),
+    ...needsRuntime(outbound.api),
+    ...needsRuntime(webhooks),
+    ...needsRuntime(deadLettersApi(fullStore, () => kick())),
+    ...needsRuntime(ingressApi(fullStore, registry)),
+    async bridgeStatus(bridgeId: string): Promise<BridgeStatus | null> {
+      requireId(bridgeId, 'bridgeId')
+      const status = bridges.status(bridgeId)
+      if (status) return status
+      const stored = await ctx.store.getBridgeConfig(bridgeId)
+      if (!stored) return null
+      bridges.known(stored)
+      return bridges.status(bridgeId)
+    },
+    async listBridgeStatuses(): Promise<BridgeStatus[]> {
+      for (const c of await ctx.store.listBridgeConfigs()) bridges.known(c)
+      return bridges.list()
+    },
+    async listRunningBridgeWorkers(): Promise<BridgeStatus[]> {
+      return bridges.running()
+    },
   })
 
   return {
     ...api,
     instanceId,
+    /** Registered adapter names. */
+    adapterNames: () => registry.names(),
 
     /** Connects (and migrates) the store and starts the bus. Idempotent. */
     async start(): Promise<void> {
@@ -99,6 +214,8 @@ export function createMessaging(options: MessagingOptions) {
         try {
           await ctx.store.start?.()
           await bus.start?.()
+          worker?.start()
+          await bridges.start()
           state = 'running'
         } catch (error) {
           state = 'idle'
@@ -115,6 +232,8 @@ export function createMessaging(options: MessagingOptions) {
       stopping ??= (async () => {
         state = 'stopping'
         await Promise.allSettled([...inFlight])
+        await bridges.stop()
+        await worker?.stop()
         await bus.stop?.()
         await ctx.store.stop?.()
         state = 'stopped'

@@ -122,6 +122,8 @@ export interface ListenerContext {
 
 export interface ListenerHandle {
   stop(): Promise<void>
+  /** Settles when the listener ends by itself (rejects with the reason it failed); the worker then restarts it. */
+  closed?: Promise<void>
 }
 
 export interface IngressSubscriptionRequest {
@@ -173,6 +175,8 @@ export interface PlatformAdapter {
   deleteIngressSubscription?(bridge: BridgeContext, subscriptionId: string): Promise<boolean>
   /** Mentions that notify everyone (`@everyone`, `<!channel>`), rewritten by core unless a route allows them. */
   readonly massMentions?: readonly string[]
+  /** Ingress mode when a bridge's `options.ingress.mode` is not set, e.g. `gateway` for Discord (default `webhook`). */
+  readonly defaultIngressMode?: string
   /** Default send rates (a bridge's `options.rateLimit` overrides them). */
   readonly rateLimits?: AdapterRateLimits
 }

@@ -83,7 +83,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions = {})
     }
     const failure = failures.shift()
     if (failure) {
-      const extra = failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) }
+      const extra: Record<string, string> = failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) }
       return reply(res, failure.status, failure.body ?? error('SCRIPTED', `scripted ${failure.status}`), extra)
     }
     const body = parseBody(rawBody)

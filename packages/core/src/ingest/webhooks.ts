@@ -1,0 +1,136 @@
+import type { AdapterRegistry } from '../bridge/registry.js'
+import type { PlatformAdapter, WebhookReply, WebhookRequest } from '../contracts/platform-adapter.js'
+import type { MessagingStore } from '../contracts/store.js'
+import { isMessagingError, MessagingError, ValidationError, type ErrorCode } from '../errors.js'
+import type { BridgeConfig } from '../model.js'
+import { requireId } from '../validate.js'
+import type { IngestOutcome } from './types.js'
+
+export interface WebhookHttpRequest {
+  method?: string
+  path?: string
+  headers?: Record<string, string | string[] | undefined>
+  rawBody: string | Buffer | Uint8Array
+}
+
+export interface WebhookHttpResult {
+  response: { status: number; headers: Record<string, string>; body: unknown }
+  /** The first event's outcome (absent when the request carried no event, e.g. a URL check). */
+  outcome?: IngestOutcome
+  outcomes: IngestOutcome[]
+}
+
+const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
+  BRIDGE_NOT_FOUND: 404,
+  BRIDGE_DISABLED: 409,
+  INVALID_SIGNATURE: 401,
+  VALIDATION: 400,
+  UNSUPPORTED: 501,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  STORE_UNAVAILABLE: 503,
+}
+
+function lowerHeaders(headers: WebhookHttpRequest['headers'] = {}): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v)
+  return out
+}
+
+/** Webhook entry points: bridge lookup, size limit, signature, JSON, parse, then the ingest pipeline. */
+export interface IngestRunner {
+  ingest(config: BridgeConfig, adapter: PlatformAdapter, event: import('../contracts/platform-adapter.js').InboundEvent, causationId?: string): Promise<IngestOutcome>
+}
+
+export function webhookApi(store: MessagingStore, registry: AdapterRegistry, pipeline: IngestRunner, maxBodyBytes: number) {
+  async function bridgeFor(bridgeId: string): Promise<{ config: BridgeConfig; adapter: PlatformAdapter }> {
+    requireId(bridgeId, 'bridgeId')
+    const config = await store.getBridgeConfig(bridgeId)
+    if (!config) throw new MessagingError(`bridge ${bridgeId} not found`, { code: 'BRIDGE_NOT_FOUND', details: { bridgeId } })
+    if (!config.enabled) throw new MessagingError(`bridge ${bridgeId} is disabled`, { code: 'BRIDGE_DISABLED', details: { bridgeId } })
+    return { config, adapter: registry.require(config) }
+  }
+
+  /** Verifies and parses one request, then ingests its events in order. Throws typed errors before anything is stored. */
+  async function process(bridgeId: string, input: WebhookHttpRequest): Promise<{ outcomes: IngestOutcome[]; reply?: WebhookReply }> {
+    const { config, adapter } = await bridgeFor(bridgeId)
+    if (!adapter.verifyWebhook || !adapter.parseWebhook) {
+      throw new MessagingError(`adapter ${adapter.name} does not take webhooks`, { code: 'UNSUPPORTED', details: { bridgeId } })
+    }
+    const raw = typeof input.rawBody === 'string' ? input.rawBody : Buffer.from(input.rawBody).toString('utf8')
+    if (Buffer.byteLength(raw, 'utf8') > maxBodyBytes) {
+      throw new MessagingError(`webhook body is larger than ${maxBodyBytes} bytes`, { code: 'VALIDATION', details: { status: 413, maxBodyBytes } })
+    }
+    const request: WebhookRequest = { method: (input.method ?? 'POST').toUpperCase(), path: input.path ?? `/webhooks/${bridgeId}`, headers: lowerHeaders(input.headers), rawBody: raw }
+    const bridge = registry.context(config)
+    if (!(await adapter.verifyWebhook(bridge, request))) {
+      throw new MessagingError(`webhook signature for bridge ${bridgeId} is missing or invalid`, { code: 'INVALID_SIGNATURE', details: { bridgeId } })
+    }
+    let body: unknown
+    if (raw.length > 0) {
+      try {
+        body = JSON.parse(raw)
+      } catch {
+        throw new ValidationError('webhook body is not valid JSON', [{ path: 'body', message: 'invalid JSON' }])
+      }
+    }
+    const parsed = await adapter.parseWebhook(bridge, { ...request, body })
+    const outcomes: IngestOutcome[] = []
+    for (const event of parsed.events) outcomes.push(await pipeline.ingest(config, adapter, event))
+    return { outcomes, ...(parsed.reply ? { reply: parsed.reply } : {}) }
+  }
+
+  return {
+    /** Routes a webhook payload (headers and raw body as received) into ingest; resolves the first event's outcome. */
+    async routeWebhook(bridgeId: string, payload: unknown, options: { headers?: Record<string, string>; rawBody?: string } = {}): Promise<IngestOutcome> {
+      const { outcomes } = await process(bridgeId, { headers: options.headers ?? {}, rawBody: options.rawBody ?? JSON.stringify(payload) })
+      return outcomes[0] ?? { status: 'event', reason: 'no events' }
+    },
+
+    /**
+     * An HTTP request in, an HTTP response out. The 200 is returned only after every event is
+     * committed; a failure is a 5xx so the platform retries (dedupe makes retries safe). Error bodies
+     * are `{error: {code, message}}`.
+     */
+    async routeWebhookRequest(bridgeId: string, request: WebhookHttpRequest): Promise<WebhookHttpResult> {
+      try {
+        const { outcomes, reply } = await process(bridgeId, request)
+        const failed = outcomes.find((o) => o.status === 'error')
+        if (failed) {
+          return { response: errorResponse(500, 'STORE_UNAVAILABLE', failed.reason ?? 'ingest failed'), outcomes, ...(outcomes[0] ? { outcome: outcomes[0] } : {}) }
+        }
+        const response = reply
+          ? { status: reply.status, headers: { 'content-type': typeof reply.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', ...reply.headers }, body: reply.body ?? {} }
+          : { status: 200, headers: { 'content-type': 'application/json' }, body: { ok: true, outcomes: outcomes.map(summarize) } }
+        return { response, outcomes, ...(outcomes[0] ? { outcome: outcomes[0] } : {}) }
+      } catch (error) {
+        const outcome: IngestOutcome = { status: isMessagingError(error) && error.code !== 'STORE_UNAVAILABLE' ? 'rejected' : 'error', reason: error instanceof Error ? error.message : String(error) }
+        if (isMessagingError(error)) {
+          const status = (error.details['status'] as number | undefined) ?? STATUS_BY_CODE[error.code] ?? 500
+          return { response: errorResponse(status, error.code, error.message), outcome, outcomes: [outcome] }
+        }
+        return { response: errorResponse(500, 'STORE_UNAVAILABLE', `ingest failed: ${outcome.reason}`), outcome, outcomes: [outcome] }
+      }
+    },
+
+    /** Ingests a payload handed over directly (no HTTP, no signature) through the adapter's transformPayload. */
+    async routeDirectPayload(bridgeId: string, payload: unknown): Promise<IngestOutcome> {
+      const { config, adapter } = await bridgeFor(bridgeId)
+      if (!adapter.transformPayload) {
+        throw new MessagingError(`adapter ${adapter.name} does not take direct payloads`, { code: 'UNSUPPORTED', details: { bridgeId } })
+      }
+      const events = await adapter.transformPayload(registry.context(config), payload)
+      const outcomes: IngestOutcome[] = []
+      for (const event of events) outcomes.push(await pipeline.ingest(config, adapter, event))
+      return outcomes[0] ?? { status: 'event', reason: 'no events' }
+    },
+  }
+}
+
+function summarize(o: IngestOutcome) {
+  return { status: o.status, ...(o.message ? { messageId: o.message.id } : {}), ...(o.room ? { roomId: o.room.id } : {}), ...(o.reason ? { reason: o.reason } : {}) }
+}
+
+function errorResponse(status: number, code: string, message: string) {
+  return { status, headers: { 'content-type': 'application/json' }, body: { error: { code, message } } }
+}
