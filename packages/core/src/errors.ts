@@ -163,3 +163,16 @@ export class AdapterError extends MessagingError {
     this.status = options.status
   }
 }
+
+/** Retry facts of a failed platform call, read by duck typing so an AdapterError from another copy of core counts. */
+export function adapterErrorInfo(error: unknown): { retryable: boolean; retryAfterMs: number | undefined } {
+  if (isMessagingError(error)) {
+    const e = error as MessagingError & { retryable?: unknown; retryAfterMs?: unknown }
+    const retryable = typeof e.retryable === 'boolean' ? e.retryable : e.details['retryable']
+    const after = typeof e.retryAfterMs === 'number' ? e.retryAfterMs : e.details['retryAfterMs']
+    if (typeof retryable === 'boolean') return { retryable, retryAfterMs: typeof after === 'number' ? after : undefined }
+    // our own typed errors (bad config, unsupported operations) will not heal by retrying
+    return { retryable: error.code === 'STORE_UNAVAILABLE', retryAfterMs: undefined }
+  }
+  return { retryable: true, retryAfterMs: undefined }
+}

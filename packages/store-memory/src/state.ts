@@ -4,16 +4,18 @@ import {
   bindingKey,
   externalBindingsOf,
   type BridgeConfig,
+  type DeadLetter,
   type Message,
+  type OutboxDelivery,
   type Participant,
   type Room,
   type RoomBinding,
   type RoomMember,
   type RoutingPolicy,
+  type StoredIngressSubscription,
   type Thread,
 } from '@jido-messaging/core'
 import type { RoomMessageIndex } from './message-index.js'
-import type { DeadLetter, OutboxDelivery, StoredIngressSubscription } from './runtime-contract.js'
 import { SortedKeys } from './sorted-keys.js'
 
 /** Everything one memory store holds. Records are stored as private copies and cloned on the way out. */

@@ -26,7 +26,11 @@ export type MemberRow = Selectable<RoomMembersTable>
 
 /** SQLite hands JSON back as text, Postgres (jsonb) as parsed values; our JSON columns never hold a bare string. */
 export function fromJson<T>(value: unknown): T {
-  return (typeof value === 'string' ? JSON.parse(value) : value) as T
+  if (typeof value !== 'string') return value as T
+  // Most metadata, reactions and receipts are empty; skip the parser for them.
+  if (value === '{}') return {} as T
+  if (value === '[]') return [] as T
+  return JSON.parse(value) as T
 }
 
 export const toJson = (value: unknown): string => JSON.stringify(value ?? null)

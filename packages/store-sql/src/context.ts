@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { SqlDialectKind } from './dialect.js'
 import type { WriteFn } from './group-commit.js'
+import type { InsertCache } from './insert-cache.js'
 import type { Database } from './schema.js'
 
 /** What the per-concern operation modules share. */
@@ -12,6 +13,8 @@ export interface SqlContext {
   readonly db: Kysely<Database>
   /** Runs a write in a group-committed transaction; `fn` must use only the `tx` it is given. */
   write<T>(fn: WriteFn<T>): Promise<T>
+  /** Compiled single-row inserts, reused across calls. */
+  readonly inserts: InsertCache
   /** Encodes a boolean for the dialect (SQLite 0/1). */
   bool(value: boolean): boolean | number
 }

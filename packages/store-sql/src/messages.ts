@@ -47,7 +47,7 @@ export function messageOps(ctx: SqlContext): MessageOps {
       }, () =>
         ctx.write(async (tx) => {
           const row = messageRowOf(message)
-          await tx.insertInto('messages').values(row).execute()
+          await ctx.inserts.insert(tx, 'messages', row)
           return messageOf(row)
         })),
 

@@ -36,7 +36,7 @@ export function participantOps(ctx: SqlContext): ParticipantOps {
       mapErrors(ctx.name, { conflict: `participant ${participant.id} or one of its external ids exists already` }, () =>
         ctx.write(async (tx) => {
           const row = participantRowOf(participant)
-          await tx.insertInto('participants').values(row).execute()
+          await ctx.inserts.insert(tx, 'participants', row)
           await insertExternalIds(tx, participant)
           return participantOf(row)
         })),

@@ -34,7 +34,7 @@ export function roomOps(ctx: SqlContext): RoomOps {
       mapErrors(ctx.name, { conflict: `room ${room.id} or one of its bindings exists already` }, () =>
         ctx.write(async (tx) => {
           const row = roomRowOf(room)
-          await tx.insertInto('rooms').values(row).execute()
+          await ctx.inserts.insert(tx, 'rooms', row)
           const rows = bindings.map((b) => bindingRow(b, room.id))
           if (rows.length > 0) await tx.insertInto('room_bindings').values(rows).execute()
           return roomOf(row, rows.map(bindingOf))
@@ -114,7 +114,7 @@ export function roomOps(ctx: SqlContext): RoomOps {
           const before = await found()
           if (before !== undefined) return before
           const roomRow = roomRowOf(room)
-          await tx.insertInto('rooms').values(roomRow).execute()
+          await ctx.inserts.insert(tx, 'rooms', roomRow)
           const row = bindingRow(binding, room.id)
           const inserted = await tx.insertInto('room_bindings').values(row)
             .onConflict((oc) => oc.columns(['channel', 'bridge_id', 'external_room_id']).doNothing())
@@ -142,7 +142,7 @@ export function roomOps(ctx: SqlContext): RoomOps {
       }, () =>
         ctx.write(async (tx) => {
           const row = bindingRow(binding)
-          await tx.insertInto('room_bindings').values(row).execute()
+          await ctx.inserts.insert(tx, 'room_bindings', row)
           return bindingOf(row)
         })),
 

@@ -6,6 +6,7 @@ import type { SqlContext } from './context.js'
 import type { SqlDialectKind } from './dialect.js'
 import { toStoreError } from './db-errors.js'
 import { GroupCommitter, type GroupCommitOptions } from './group-commit.js'
+import { InsertCache } from './insert-cache.js'
 import { messageOps } from './messages.js'
 import { runMigrations } from './migrate.js'
 import { participantOps } from './participants.js'
@@ -41,9 +42,10 @@ export interface SqlStore extends MessagingStore {
 }
 
 const defaults: Record<SqlDialectKind, GroupCommitTuning> = {
-  // One writer: a batch per turn of the event loop; savepoints are in-process and cheap.
-  sqlite: { maxBatchSize: 512, maxInFlight: 1, optimistic: false, maxAttempts: 3 },
-  // Savepoints cost a round trip each, so batches run without them until a write fails.
+  // One writer: a batch per turn of the event loop.
+  sqlite: { maxBatchSize: 512, maxInFlight: 1, optimistic: true, maxAttempts: 3 },
+  // Batches run without savepoints (a round trip each on Postgres) and are replayed with them only
+  // when one of their writes fails.
   postgres: { maxBatchSize: 64, maxInFlight: 4, optimistic: true, maxAttempts: 5, lockTimeoutMs: 100 },
 }
 
@@ -134,6 +136,7 @@ export function createSqlStore(config: SqlStoreConfig): SqlStore {
     },
     write: (fn) => (open === undefined ? Promise.reject(new StoreUnavailableError(`[${name}] the store is not started`)) : open.committer.run(fn)),
     bool: boolCodec(kind),
+    inserts: new InsertCache(),
   }
 
   const ops = { ...roomOps(ctx), ...participantOps(ctx), ...messageOps(ctx), ...threadOps(ctx), ...configOps(ctx) }

@@ -31,7 +31,7 @@ export function threadOps(ctx: SqlContext): ThreadOps {
       mapErrors(ctx.name, { conflict: `${keys(thread)} exists already`, notFound: `room ${thread.roomId} not found` }, () =>
         ctx.write(async (tx) => {
           const row = threadRowOf(thread)
-          await tx.insertInto('threads').values(row).execute()
+          await ctx.inserts.insert(tx, 'threads', row)
           return threadOf(row)
         })),
 

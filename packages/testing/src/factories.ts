@@ -2,11 +2,14 @@ import {
   newId,
   nowIso,
   type BridgeConfigWrite,
+  type DeadLetter,
   type Message,
+  type OutboxDelivery,
   type Participant,
   type Room,
   type RoomBinding,
   type RoutingPolicyWrite,
+  type StoredIngressSubscription,
   type Thread,
 } from '@jido-messaging/core'
 
@@ -113,6 +116,72 @@ export function makeRoutingPolicy(roomId: string, overrides: Partial<RoutingPoli
     fallbackOrder: [],
     mirror: false,
     metadata: {},
+    ...overrides,
+  }
+}
+
+/**
+ * A pending outbox delivery of `messageId` to a fresh conversation (its own `externalRoomId`), due at its
+ * insertion time. Pass `externalRoomId` and `conversationKey` to put several into one conversation.
+ */
+export function makeDelivery(roomId: string, messageId: string, overrides: Partial<OutboxDelivery> = {}): OutboxDelivery {
+  const at = overrides.insertedAt ?? nowIso()
+  const bridgeId = overrides.bridgeId ?? 'tg_main'
+  const externalRoomId = overrides.externalRoomId ?? `chat_${uniqueSuffix()}`
+  return {
+    id: newId('delivery'),
+    messageId,
+    roomId,
+    bridgeId,
+    channel: 'telegram',
+    externalRoomId,
+    text: 'hello',
+    chunkIndex: 0,
+    chunkCount: 1,
+    // Opaque to a store; ':' rather than core's NUL so the factory also suits databases that reject NUL in text.
+    conversationKey: `${bridgeId}:${externalRoomId}`,
+    status: 'pending',
+    attempts: 0,
+    nextAttemptAt: at,
+    insertedAt: at,
+    updatedAt: at,
+    ...overrides,
+  }
+}
+
+/** An active dead letter for `delivery`. */
+export function makeDeadLetter(delivery: OutboxDelivery, overrides: Partial<DeadLetter> = {}): DeadLetter {
+  const at = overrides.insertedAt ?? nowIso()
+  return {
+    id: newId('deadLetter'),
+    deliveryId: delivery.id,
+    roomId: delivery.roomId,
+    messageId: delivery.messageId,
+    bridgeId: delivery.bridgeId,
+    externalRoomId: delivery.externalRoomId,
+    reason: 'platform rejected the message',
+    attempts: delivery.attempts,
+    status: 'active',
+    insertedAt: at,
+    updatedAt: at,
+    ...overrides,
+  }
+}
+
+export function makeIngressSubscription(
+  bridgeId: string,
+  overrides: Partial<StoredIngressSubscription> = {},
+): StoredIngressSubscription {
+  const at = overrides.insertedAt ?? nowIso()
+  return {
+    id: newId('ingress'),
+    bridgeId,
+    adapter: 'telegram',
+    status: 'active',
+    url: `https://gateway.example/webhooks/${bridgeId}`,
+    metadata: {},
+    insertedAt: at,
+    updatedAt: at,
     ...overrides,
   }
 }

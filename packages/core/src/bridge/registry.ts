@@ -57,7 +57,8 @@ export class AdapterRegistry {
         if (resolved === undefined) {
           throw new MessagingError(`[core] bridge ${config.id}: credential '${key}' references ${value.split(':')[0]}:… which is not set`, {
             code: 'VALIDATION',
-            details: { bridgeId: config.id, credential: key },
+            // a server-side misconfiguration: 500, so the platform retries once it is fixed
+            details: { bridgeId: config.id, credential: key, status: 500 },
           })
         }
         credentials[key] = resolved

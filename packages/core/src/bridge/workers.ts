@@ -137,7 +137,7 @@ export class BridgeWorkers {
         return
       }
       worker.failures = 0
-      this.update(config.id, { state: 'running', listenerCount: 1, lastError: null })
+      this.update(config.id, { state: 'running', listenerCount: 1 })
       const closed = worker.handle.closed
       if (closed) {
         await closed.then(
@@ -201,7 +201,8 @@ export class BridgeWorkers {
       ...patch,
     }
     this.statuses.set(config.id, status)
-    if (previous?.state !== status.state || previous.revision !== status.revision) this.announce(previous?.state ?? null, status)
+    // a webhook-only bridge first seen as stopped is not news; every later change of state is
+    if (previous ? previous.state !== status.state : status.state !== 'stopped') this.announce(previous?.state ?? null, status)
     return status
   }
 

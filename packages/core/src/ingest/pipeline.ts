@@ -139,8 +139,8 @@ export function createIngestPipeline(
       const who = event.displayName ?? event.username ?? event.externalUserId
       for (const route of routes) {
         const target = registry.get(route.adapter)!
-        deliveries.push(...planDeliveries(message, route, `${who}: ${text}`, { textLimit: target.capabilities.textLimit,
-          ...(target.massMentions ? { massMentions: target.massMentions } : {}) }, { thread: thread ?? null, replyTo, now }))
+        deliveries.push(...planDeliveries(message, route, `${who}: ${text}`, target.massMentions ? { massMentions: target.massMentions } : {},
+          { thread: thread ?? null, replyTo, now }))
       }
     }
 

@@ -122,7 +122,7 @@ export function outboundApi(ctx: Context, store: FullStore, registry: AdapterReg
     const replyTo = message.replyToId === undefined ? null : await store.getMessage(message.replyToId)
     return routes.flatMap((route) => {
       const adapter = registry.get(route.adapter)!
-      return planDeliveries(message, route, text, { textLimit: adapter.capabilities.textLimit, ...(adapter.massMentions ? { massMentions: adapter.massMentions } : {}) },
+      return planDeliveries(message, route, text, adapter.massMentions ? { massMentions: adapter.massMentions } : {},
         { thread, replyTo, allowMassMentions, now })
     })
   }

@@ -12,6 +12,8 @@ export interface OutboundRoute {
   channel: string
   adapter: string
   externalRoomId: string
+  /** The adapter's text limit for this bridge. */
+  textLimit: number
 }
 
 export interface ResolveRoutesOptions {
@@ -39,7 +41,15 @@ export async function resolveRoutes(
     if (!config?.enabled) continue
     const adapter = registry.get(config.adapter)
     if (!adapter?.send || adapter.capabilities.send === 'unsupported') continue
-    routes.push({ bindingId: b.id, bridgeId: b.bridgeId, channel: b.channel, adapter: adapter.name, externalRoomId: b.externalRoomId })
+    let textLimit = adapter.capabilities.textLimit
+    if (adapter.textLimitFor) {
+      try {
+        textLimit = adapter.textLimitFor(registry.context(config))
+      } catch {
+        // unresolvable credentials fail at send time with a clear error; the default limit is fine here
+      }
+    }
+    routes.push({ bindingId: b.id, bridgeId: b.bridgeId, channel: b.channel, adapter: adapter.name, externalRoomId: b.externalRoomId, textLimit })
   }
   const order = policy?.fallbackOrder ?? []
   const rank = (r: OutboundRoute) => {
@@ -72,11 +82,11 @@ export function planDeliveries(
   message: Message,
   route: OutboundRoute,
   text: string,
-  limits: { textLimit: number; massMentions?: readonly string[] },
+  limits: { massMentions?: readonly string[] },
   options: DeliveryPlanOptions,
 ): OutboxDelivery[] {
   const safe = options.allowMassMentions ? text : neutralizeMassMentions(text, limits.massMentions ?? DEFAULT_MASS_MENTIONS)
-  const chunks = safe.length === 0 ? [''] : chunkText(safe, Math.max(16, limits.textLimit))
+  const chunks = safe.length === 0 ? [''] : chunkText(safe, Math.max(16, route.textLimit))
   const thread = options.thread
   const externalThreadId =
     thread?.externalThreadId !== undefined && (thread.metadata['bridgeId'] === undefined || thread.metadata['bridgeId'] === route.bridgeId)

@@ -2,7 +2,7 @@ import type { AdapterRegistry } from '../bridge/registry.js'
 import type { AdapterRateLimits, RateLimit } from '../contracts/platform-adapter.js'
 import type { OutboxDelivery, RuntimeStore } from '../contracts/runtime-store.js'
 import type { MessagingStore } from '../contracts/store.js'
-import { AdapterError, isMessagingError } from '../errors.js'
+import { AdapterError, adapterErrorInfo } from '../errors.js'
 import { newId, nowIso } from '../ids.js'
 import { backoffMs, TokenBuckets } from './rate-limit.js'
 
@@ -168,8 +168,7 @@ export class DeliveryWorker {
       error = e
     }
     const policy = config.deliveryPolicy
-    const retryable = error instanceof AdapterError ? error.retryable : !isMessagingError(error, 'UNSUPPORTED') && !isMessagingError(error, 'VALIDATION')
-    await this.settleFailure(delivery, attempts, error, policy.maxAttempts, retryable, policy)
+    await this.settleFailure(delivery, attempts, error, policy.maxAttempts, adapterErrorInfo(error).retryable, policy)
   }
 
   private async settleFailure(
@@ -187,7 +186,7 @@ export class DeliveryWorker {
     delete base.leaseUntil
     let settled: OutboxDelivery
     if (retryable && attempts < maxAttempts) {
-      const retryAfter = error instanceof AdapterError ? error.retryAfterMs : undefined
+      const retryAfter = adapterErrorInfo(error).retryAfterMs
       const delay = retryAfter ?? backoffMs(attempts, policy.baseBackoffMs, policy.maxBackoffMs)
       settled = { ...base, status: 'retrying', nextAttemptAt: new Date(now + delay).toISOString() }
       await this.store.saveDelivery(settled)

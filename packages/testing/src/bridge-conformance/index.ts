@@ -1,0 +1,20 @@
+import { describe } from 'vitest'
+import type { BridgeConformanceOptions } from './harness.js'
+import { ingestCases } from './ingest.js'
+import { outboundCases } from './outbound.js'
+import { topologyCases } from './topology.js'
+
+export type { BridgeConformanceOptions } from './harness.js'
+
+/**
+ * The bridge runtime through `createMessaging` over a store, driven end to end with adapter-webhook
+ * and local receiving servers: ingest, dedupe, signatures, outbound delivery, retries, rate limits,
+ * chunking, dead letters, topology, mirror, workers and ingress subscriptions.
+ */
+export function bridgeConformance(options: BridgeConformanceOptions): void {
+  describe(`bridge runtime over ${options.name}`, () => {
+    ingestCases(options)
+    outboundCases(options)
+    topologyCases(options)
+  })
+}
