@@ -15,3 +15,12 @@ describe('ids', () => {
     expect([...times].sort()).toEqual(times)
   })
 })
+
+describe('id format', () => {
+  it('is a 26-character Crockford base32 ULID whose time part decodes to now', () => {
+    const id = newId('room').slice(5)
+    expect(id).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/)
+    const ms = [...id.slice(0, 10)].reduce((acc, c) => acc * 32 + '0123456789ABCDEFGHJKMNPQRSTVWXYZ'.indexOf(c), 0)
+    expect(Math.abs(ms - Date.now())).toBeLessThan(1000)
+  })
+})

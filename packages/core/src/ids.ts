@@ -1,6 +1,4 @@
-import { monotonicFactory } from 'ulid'
-
-const ulid = monotonicFactory()
+import { randomFillSync } from 'node:crypto'
 
 /** Id prefixes by record type. */
 export const IdPrefixes = {
@@ -20,22 +18,67 @@ export const IdPrefixes = {
 
 export type IdKind = keyof typeof IdPrefixes
 
-/**
- * A new id such as `msg_01JD...`: ULID-based, so ids sort by creation time, and monotonic: within one
- * process a later id sorts after an earlier one even inside the same millisecond.
- */
-export function newId(kind: IdKind): string {
-  return `${IdPrefixes[kind]}_${ulid()}`
+// Crockford base32, as ULIDs use: ids sort lexicographically in creation order.
+const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
+const pool = Buffer.alloc(4096)
+let poolPos = pool.length
+let lastTime = -1
+const lastRandom = new Uint8Array(16)
+
+function encodeTime(ms: number): string {
+  let out = ''
+  for (let i = 0; i < 10; i++) {
+    out = ALPHABET[ms % 32]! + out
+    ms = Math.floor(ms / 32)
+  }
+  return out
+}
+
+/** 16 base32 digits after the timestamp: fresh randomness each millisecond, incremented within one. */
+function nextRandom(time: number): string {
+  if (time === lastTime) {
+    let i = 15
+    while (i >= 0 && lastRandom[i] === 31) lastRandom[i--] = 0
+    if (i < 0) throw new Error('[core] id space of this millisecond exhausted')
+    lastRandom[i]!++
+  } else {
+    if (poolPos + 16 > pool.length) {
+      randomFillSync(pool)
+      poolPos = 0
+    }
+    for (let i = 0; i < 16; i++) lastRandom[i] = pool[poolPos++]! & 31
+    // leave headroom so increments within one millisecond never overflow
+    lastRandom[0] = lastRandom[0]! & 15
+    lastTime = time
+  }
+  let out = ''
+  for (let i = 0; i < 16; i++) out += ALPHABET[lastRandom[i]!]
+  return out
 }
 
 let lastMs = 0
+
+/** Milliseconds that never go backwards within this process. */
+function monotonicNow(): number {
+  const now = Date.now()
+  lastMs = now > lastMs ? now : lastMs
+  return lastMs
+}
+
+/**
+ * A new id such as `msg_01JD...`: a ULID (48-bit time, 80 random bits, Crockford base32), so ids sort
+ * by creation time, and monotonic: within one process a later id sorts after an earlier one even
+ * inside the same millisecond.
+ */
+export function newId(kind: IdKind): string {
+  const time = monotonicNow()
+  return `${IdPrefixes[kind]}_${encodeTime(time)}${nextRandom(time)}`
+}
 
 /**
  * Current time as an ISO-8601 UTC string with milliseconds. Never goes backwards within a process, so
  * (insertedAt, id) order agrees with id order even if the wall clock steps back.
  */
 export function nowIso(): string {
-  const now = Date.now()
-  lastMs = now > lastMs ? now : lastMs
-  return new Date(lastMs).toISOString()
+  return new Date(monotonicNow()).toISOString()
 }

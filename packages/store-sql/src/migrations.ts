@@ -86,8 +86,10 @@ async function initial(db: Kysely<any>, t: ColumnTypes): Promise<void> {
     .addColumn('ext_bridge_id', t.key)
     .addColumn('inserted_at', t.key, (c) => c.notNull())
     .addColumn('updated_at', t.key, (c) => c.notNull())
-    .addUniqueConstraint('messages_external_key', ['ext_channel', 'ext_bridge_id', 'external_id'])
     .execute()
+  // Partial: most messages have no platform identity, and leaving them out of this index makes inserts cheaper.
+  await db.schema.createIndex('messages_external_key').on('messages').unique()
+    .columns(['ext_channel', 'ext_bridge_id', 'external_id']).where(sql.ref('ext_channel'), 'is not', null).execute()
   await db.schema.createIndex('messages_room_order').on('messages').columns(['room_id', 'inserted_at', 'id']).execute()
   await db.schema.createIndex('messages_thread_order').on('messages')
     .columns(['room_id', 'thread_id', 'inserted_at', 'id']).execute()

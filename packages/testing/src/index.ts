@@ -29,3 +29,6 @@ export type { ReceivedBody, ReceivedDelivery, ScriptedResponse, WebhookReceiver,
 export { webhookAdapterFake, type WebhookAdapterFake } from './fakes/webhook-fake.js'
 export { checkJidoSignature, jidoSignature, signedWebhookRequest, unsignedWebhookRequest, type SignedRequestOptions } from './fakes/webhook-signing.js'
 export { bridgeConformance, type BridgeConformanceOptions } from './bridge-conformance/index.js'
+export { runtimeStoreConformance } from './runtime-store-conformance/index.js'
+export type { FullStore, RuntimeStoreConformanceOptions } from './runtime-store-conformance/index.js'
+export { makeDeadLetter, makeDelivery, makeIngressSubscription } from './factories.js'

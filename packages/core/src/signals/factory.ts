@@ -24,7 +24,7 @@ export function createSignalFactory(instanceId: string) {
       data,
       correlationid: ctx.correlationId,
       ...(ctx.causationId === undefined ? {} : { causationid: ctx.causationId }),
-    })
+    }, false) // built from known-good parts: skip the per-event schema validation (a hot path)
   }
 }
 
