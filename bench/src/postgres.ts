@@ -33,12 +33,17 @@ async function bareRate(count: number, connections: number) {
   }))
   const sql = `insert into "${schema}".messages (id, room_id, sender_id, role, content, status, reactions, receipts, metadata,
     inserted_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
-  let next = 0
-  const r = await throughput(count, connections, (i) => {
-    const client = clients[next++ % connections]!
+  // Each of the `connections` callers holds its own client: one query in flight per connection.
+  const idle = [...clients]
+  const r = await throughput(count, connections, async (i) => {
+    const client = idle.pop()!
     const now = new Date().toISOString()
-    return client.query(sql, [newId('message'), roomId, 'user_1', 'user', JSON.stringify([{ type: 'text', text: `message ${i}` }]),
-      'sent', '{}', '{}', '{}', now, now])
+    try {
+      await client.query(sql, [newId('message'), roomId, 'user_1', 'user', JSON.stringify([{ type: 'text', text: `message ${i}` }]),
+        'sent', '{}', '{}', '{}', now, now])
+    } finally {
+      idle.push(client)
+    }
   })
   await Promise.all(clients.map((c) => c.end()))
   return r

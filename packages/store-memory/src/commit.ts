@@ -17,7 +17,6 @@ export function commitMethods(state: MemoryState): CommitMethods {
         const held = liveClaim(state, dedupe.key, Date.parse(dedupe.now))
         if (held !== undefined) return { status: 'duplicate', messageId: held.messageId }
       }
-      if (dedupe !== undefined) state.dedupe.set(dedupe.key, { expiresAt: Date.parse(dedupe.expiresAt), messageId: message.id })
       checkInsertMessage(state, message)
       const fresh = checkNewDeliveries(state, deliveries)
       if (member !== undefined) requireRoom(state, member.roomId)

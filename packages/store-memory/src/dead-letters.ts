@@ -94,7 +94,7 @@ export function deadLetterMethods(state: MemoryState): DeadLetterMethods {
         })
       }
       const replayed: DeadLetter = { ...clone(deadLetter), status: 'replayed', updatedAt: now }
-      const pending: OutboxDelivery = { ...clone(delivery), status: 'pending', nextAttemptAt: now, updatedAt: now }
+      const pending: OutboxDelivery = { ...clone(delivery), status: 'pending', attempts: 0, nextAttemptAt: now, updatedAt: now }
       delete pending.leaseOwner
       delete pending.leaseUntil
       putDeadLetter(state, replayed, deadLetter)

@@ -1,1 +1,1 @@
-export { createMemoryStore } from './memory-store.js'
+export { createMemoryStore, type MemoryStore } from './memory-store.js'

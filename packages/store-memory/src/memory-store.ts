@@ -1,19 +1,26 @@
-import type { MessagingStore } from '@jido-messaging/core'
+import type { MessagingStore, RuntimeStore } from '@jido-messaging/core'
 import { bindingMethods } from './bindings.js'
+import { commitMethods } from './commit.js'
+import { deadLetterMethods } from './dead-letters.js'
 import { dedupeMethods } from './dedupe.js'
+import { ingressMethods } from './ingress.js'
 import { messageMethods } from './messages.js'
+import { outboxMethods } from './outbox.js'
 import { participantMethods } from './participants.js'
 import { revisionedMethods } from './revisioned.js'
 import { roomMethods } from './rooms.js'
 import { createState } from './state.js'
 import { threadMethods } from './threads.js'
 
+/** What {@link createMemoryStore} returns: the messaging store and the bridge runtime's store in one. */
+export type MemoryStore = MessagingStore & RuntimeStore
+
 /**
- * An in-process {@link MessagingStore}: every record lives in this process's memory and is gone when it
- * exits. Each method runs to completion without awaiting, which is what makes the get-or-create and
- * claim operations atomic. Records go in and come out as deep copies.
+ * An in-process {@link MessagingStore} and {@link RuntimeStore}: every record lives in this process's
+ * memory and is gone when it exits. Each method runs to completion without awaiting, which is what makes
+ * the get-or-create, claim, commit and lease operations atomic. Records go in and come out as deep copies.
  */
-export function createMemoryStore(): MessagingStore {
+export function createMemoryStore(): MemoryStore {
   const state = createState()
   return {
     name: 'store-memory',
@@ -26,5 +33,9 @@ export function createMemoryStore(): MessagingStore {
     ...threadMethods(state),
     ...revisionedMethods(state),
     ...dedupeMethods(state),
+    ...commitMethods(state),
+    ...outboxMethods(state),
+    ...deadLetterMethods(state),
+    ...ingressMethods(state),
   }
 }

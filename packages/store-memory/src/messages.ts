@@ -36,8 +36,17 @@ function unindex(state: MemoryState, message: Message): void {
   state.messageIndexes.get(message.roomId)?.remove(message)
 }
 
+/** Throws what insertMessage rejects with (NOT_FOUND room, CONFLICT id or external key), writing nothing. */
+export function checkInsertMessage(state: MemoryState, message: Message): void {
+  requireRoom(state, message.roomId)
+  if (state.messages.has(message.id)) {
+    throw new ConflictError(`[store-memory] message ${message.id} exists`, { id: message.id })
+  }
+  checkExternalKey(state, message)
+}
+
 /** Stores `next` (a private copy), replacing `previous` in every index. */
-function putMessage(state: MemoryState, next: Message, previous?: Message): void {
+export function putMessage(state: MemoryState, next: Message, previous?: Message): void {
   if (previous !== undefined) unindex(state, previous)
   state.messages.set(next.id, next)
   const key = externalKeyOf(next)
@@ -69,11 +78,7 @@ export function messageMethods(state: MemoryState): MessageMethods {
 
   return {
     async insertMessage(message) {
-      requireRoom(state, message.roomId)
-      if (state.messages.has(message.id)) {
-        throw new ConflictError(`[store-memory] message ${message.id} exists`, { id: message.id })
-      }
-      checkExternalKey(state, message)
+      checkInsertMessage(state, message)
       putMessage(state, clone(message))
       return read(message.id)!
     },

@@ -102,15 +102,16 @@ export function outboxMethods(state: MemoryState): OutboxMethods {
       const now = Date.parse(options.now)
       const due: OutboxDelivery[] = []
       for (const order of state.openDeliveries.values()) {
-        for (const k of order.keys) { const head = state.deliveries.get(k.id)!
+        const head = state.deliveries.get(order.keys[0]!.id)
+        if (head === undefined) continue
         const eligible =
           head.status === 'sending'
             ? head.leaseUntil === undefined ||
-              Date.parse(head.leaseUntil) < now ||
-              false
+              Date.parse(head.leaseUntil) <= now ||
+              (options.reclaimFrom !== undefined && head.leaseOwner === options.reclaimFrom)
             : Date.parse(head.nextAttemptAt) <= now
         if (eligible) due.push(head)
-      }}
+      }
       due.sort(claimOrder)
       return due.slice(0, options.limit).map((delivery) => {
         // Status stays non-final and the key is unchanged, so the indexes still hold.

@@ -1,4 +1,4 @@
-import { ConflictError, type MessagingStore, type Participant } from '@jido-messaging/core'
+import { ConflictError, type MessagingStore, type Participant, type RoomMember } from '@jido-messaging/core'
 import { clone, compositeKey, requireRoom, type MemoryState } from './state.js'
 
 type ParticipantMethods = Pick<
@@ -44,6 +44,15 @@ function insertParticipant(state: MemoryState, participant: Participant): Partic
   return clone(stored)
 }
 
+/** Records `member` (a private copy) unless present; true only when it was added. The room must exist. */
+export function putMember(state: MemoryState, member: RoomMember): boolean {
+  let members = state.members.get(member.roomId)
+  if (members === undefined) state.members.set(member.roomId, (members = new Map()))
+  if (members.has(member.participantId)) return false
+  members.set(member.participantId, member)
+  return true
+}
+
 export function participantMethods(state: MemoryState): ParticipantMethods {
   const byExternalId = (channel: string, externalUserId: string) => {
     const id = state.participantByExternalId.get(compositeKey(channel, externalUserId))
@@ -86,11 +95,7 @@ export function participantMethods(state: MemoryState): ParticipantMethods {
 
     async addRoomMember(member) {
       requireRoom(state, member.roomId)
-      let members = state.members.get(member.roomId)
-      if (members === undefined) state.members.set(member.roomId, (members = new Map()))
-      if (members.has(member.participantId)) return false
-      members.set(member.participantId, clone(member))
-      return true
+      return putMember(state, clone(member))
     },
 
     async removeRoomMember(roomId, participantId) {

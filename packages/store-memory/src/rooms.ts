@@ -1,5 +1,7 @@
 import { ConflictError, type MessagingStore, type Room, type RoomBinding } from '@jido-messaging/core'
+import { removeRoomDeadLetters } from './dead-letters.js'
 import { removeRoomMessages } from './messages.js'
+import { removeRoomDeliveries } from './outbox.js'
 import {
   addBinding,
   bindingsOf,
@@ -60,6 +62,8 @@ export function roomMethods(state: MemoryState): RoomMethods {
       if (room === undefined) return false
       removeRoomMessages(state, id)
       removeRoomThreads(state, id)
+      removeRoomDeliveries(state, id)
+      removeRoomDeadLetters(state, id)
       for (const binding of bindingsOf(state, id)) removeBinding(state, binding)
       state.members.delete(id)
       state.routingPolicies.delete(id)

@@ -4,12 +4,15 @@ import {
   bindingKey,
   externalBindingsOf,
   type BridgeConfig,
+  type DeadLetter,
   type Message,
+  type OutboxDelivery,
   type Participant,
   type Room,
   type RoomBinding,
   type RoomMember,
   type RoutingPolicy,
+  type StoredIngressSubscription,
   type Thread,
 } from '@jido-messaging/core'
 import type { RoomMessageIndex } from './message-index.js'
@@ -41,8 +44,32 @@ export interface MemoryState {
   threadOrder: Map<string, SortedKeys>
   bridgeConfigs: Map<string, BridgeConfig>
   routingPolicies: Map<string, RoutingPolicy>
-  /** dedupe key -> expiresAt (epoch ms) */
-  dedupe: Map<string, number>
+  /** dedupe key -> its claim */
+  dedupe: Map<string, DedupeClaim>
+  deliveries: Map<string, OutboxDelivery>
+  /** messageId -> the message's deliveries in (insertedAt, id) order */
+  deliveriesByMessage: Map<string, SortedKeys>
+  /** roomId -> ids of the room's deliveries (deleteRoom's cascade) */
+  deliveriesByRoom: Map<string, Set<string>>
+  /**
+   * conversationKey -> the conversation's non-final deliveries (not sent, failed or dead_lettered) in
+   * (insertedAt, id) order. Only `keys[0]` of each may be claimed; a conversation with nothing left to
+   * send has no entry, so a claim looks at open conversations only, never at delivered history.
+   */
+  openDeliveries: Map<string, SortedKeys>
+  deadLetters: Map<string, DeadLetter>
+  /** every dead letter in (insertedAt, id) order */
+  deadLetterOrder: SortedKeys
+  /** roomId -> ids of the room's dead letters */
+  deadLettersByRoom: Map<string, Set<string>>
+  /** bridgeId -> subscription id -> subscription */
+  ingress: Map<string, Map<string, StoredIngressSubscription>>
+}
+
+/** A dedupe claim: live while `expiresAt` (epoch ms) is after now; `messageId` is set by commitMessage. */
+export interface DedupeClaim {
+  expiresAt: number
+  messageId: string | null
 }
 
 export function createState(): MemoryState {
@@ -65,6 +92,14 @@ export function createState(): MemoryState {
     bridgeConfigs: new Map(),
     routingPolicies: new Map(),
     dedupe: new Map(),
+    deliveries: new Map(),
+    deliveriesByMessage: new Map(),
+    deliveriesByRoom: new Map(),
+    openDeliveries: new Map(),
+    deadLetters: new Map(),
+    deadLetterOrder: new SortedKeys(),
+    deadLettersByRoom: new Map(),
+    ingress: new Map(),
   }
 }
 
@@ -144,4 +179,19 @@ export function removeBinding(state: MemoryState, binding: RoomBinding): void {
   const order = state.bindingsByRoom.get(binding.roomId)
   order?.remove(binding)
   if (order?.size === 0) state.bindingsByRoom.delete(binding.roomId)
+}
+
+/** Adds `value` to the set under `key`, creating the set. */
+export function addToSet(map: Map<string, Set<string>>, key: string, value: string): void {
+  let set = map.get(key)
+  if (set === undefined) map.set(key, (set = new Set()))
+  set.add(value)
+}
+
+/** Removes `value` from the set under `key`, dropping the set when it empties. */
+export function removeFromSet(map: Map<string, Set<string>>, key: string, value: string): void {
+  const set = map.get(key)
+  if (set === undefined) return
+  set.delete(value)
+  if (set.size === 0) map.delete(key)
 }

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { Insertable, Kysely } from 'kysely'
 import type { SqlDialectKind } from './dialect.js'
 import type { WriteFn } from './group-commit.js'
 import type { InsertCache } from './insert-cache.js'
@@ -13,6 +13,8 @@ export interface SqlContext {
   readonly db: Kysely<Database>
   /** Runs a write in a group-committed transaction; `fn` must use only the `tx` it is given. */
   write<T>(fn: WriteFn<T>): Promise<T>
+  /** A write that is exactly one single-row INSERT; concurrent ones may share a multi-row INSERT. */
+  insert<T, K extends keyof Database & string>(table: K, row: Insertable<Database[K]>, result: () => T): Promise<T>
   /** Compiled single-row inserts, reused across calls. */
   readonly inserts: InsertCache
   /** Encodes a boolean for the dialect (SQLite 0/1). */

@@ -1,14 +1,16 @@
 import { CompiledQuery, type Kysely } from 'kysely'
+import { BatchRunner, ReplayNeeded, type MergeableInsert, type Outcome, type Pending, type WriteFn } from './batch.js'
 import { classifyDbError } from './db-errors.js'
+import type { InsertCache } from './insert-cache.js'
 import type { Database } from './schema.js'
 
-// Group commit: writes from concurrent callers are queued and run together in one transaction, each
-// inside its own savepoint, so one commit (one fsync on Postgres, one WAL append on SQLite) serves many
-// callers and a failing write rolls back only itself. A caller is resolved only after the commit that
-// holds its write.
+// Group commit: writes from concurrent callers are queued and run together in one transaction, so one
+// commit (one fsync on Postgres, one WAL append on SQLite) serves many callers. A batch first runs
+// fast (no savepoints; runs of plain inserts merged into multi-row INSERTs); if a write fails, the batch
+// is replayed with each write in its own savepoint, so the failing write rolls back only itself and
+// fails only its caller. A caller is resolved only after the commit that holds its write.
 
-/** A write: runs its statements on the transaction it is given, which it must not commit or leave. */
-export type WriteFn<T> = (tx: Kysely<Database>) => Promise<T>
+export type { WriteFn, MergeableInsert } from './batch.js'
 
 export interface GroupCommitOptions {
   /** Opens a batch transaction, e.g. `begin immediate` on SQLite so the write lock is taken up front. */
@@ -19,8 +21,6 @@ export interface GroupCommitOptions {
   maxBatchSize: number
   /** Most transactions in flight at once (1 for SQLite's single writer). */
   maxInFlight: number
-  /** Run a batch without savepoints first and replay it with savepoints only when one of its writes fails. */
-  optimistic: boolean
   /** Attempts of a transaction that hits a deadlock, lock timeout, serialization failure or busy database. */
   maxAttempts: number
   /** On lock contention, run the batch's writes one per transaction instead of retrying the batch. */
@@ -29,28 +29,11 @@ export interface GroupCommitOptions {
   mapError: (error: unknown) => unknown
 }
 
-interface Pending {
-  fn: WriteFn<unknown>
-  resolve: (value: unknown) => void
-  reject: (error: unknown) => void
-}
-
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
-
-/** Thrown inside an optimistic attempt when a write failed: the batch is replayed with savepoints. */
-class ReplayWithSavepoints extends Error {}
-
 const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt))
 
-const SAVEPOINT = CompiledQuery.raw('savepoint jm_write')
-const RELEASE = CompiledQuery.raw('release savepoint jm_write')
-const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint jm_write')
-const COMMIT = CompiledQuery.raw('commit')
-const ROLLBACK = CompiledQuery.raw('rollback')
-
 export class GroupCommitter {
-  readonly #db: Kysely<Database>
   readonly #opts: GroupCommitOptions
+  readonly #runner: BatchRunner
   readonly #begin: CompiledQuery
   readonly #beginSolo: CompiledQuery
   #queue: Pending[] = []
@@ -58,17 +41,20 @@ export class GroupCommitter {
   #scheduled = false
   #idleWaiters: Array<() => void> = []
 
-  constructor(db: Kysely<Database>, options: GroupCommitOptions) {
-    this.#db = db
+  constructor(db: Kysely<Database>, inserts: InsertCache, options: GroupCommitOptions) {
     this.#opts = options
+    this.#runner = new BatchRunner(db, inserts)
     this.#begin = CompiledQuery.raw(options.begin)
     this.#beginSolo = CompiledQuery.raw(options.beginSolo ?? options.begin)
   }
 
-  /** Queues a write; resolves with its result once the transaction holding it has committed. */
-  run<T>(fn: WriteFn<T>): Promise<T> {
+  /**
+   * Queues a write; resolves with its result once the transaction holding it has committed. `insert`
+   * declares that `fn` is exactly that single-row INSERT followed by `insert.result()`.
+   */
+  run<T>(fn: WriteFn<T>, insert?: MergeableInsert): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ fn, resolve: resolve as (value: unknown) => void, reject })
+      this.#queue.push({ fn, ...(insert === undefined ? {} : { insert }), resolve: resolve as (value: unknown) => void, reject })
       this.#schedule()
     })
   }
@@ -106,20 +92,18 @@ export class GroupCommitter {
   }
 
   async #runBatch(batch: Pending[]): Promise<void> {
-    if (batch.length > 1) {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          this.#settle(batch, await this.#attemptBatch(batch))
-          return
-        } catch (error) {
-          if (classifyDbError(error) !== 'retryable') return this.#rejectAll(batch, error)
-          // Lock contention with another transaction (a deadlock, or a lock wait past the batch's lock
-          // timeout): on Postgres the writes go on one per transaction, which cannot deadlock each other
-          // the way two batches holding many row locks can.
-          if (this.#opts.splitOnContention) break
-          if (attempt >= this.#opts.maxAttempts) return this.#rejectAll(batch, error)
-          await backoff(attempt)
-        }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        this.#settle(batch, await this.#attemptBatch(batch))
+        return
+      } catch (error) {
+        if (classifyDbError(error) !== 'retryable') return this.#rejectAll(batch, error)
+        // Lock contention with another transaction (a deadlock, or a lock wait past the batch's lock
+        // timeout): on Postgres the writes go on one per transaction, which cannot deadlock each other
+        // the way two batches holding many row locks can.
+        if (this.#opts.splitOnContention && batch.length > 1) break
+        if (attempt >= this.#opts.maxAttempts) return this.#rejectAll(batch, error)
+        await backoff(attempt)
       }
     }
     for (const p of batch) await this.#runSolo(p)
@@ -128,7 +112,7 @@ export class GroupCommitter {
   async #runSolo(p: Pending): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        this.#settle([p], await this.#attempt([p], false, this.#beginSolo))
+        this.#settle([p], await this.#runner.attempt([p], 'safe', this.#beginSolo))
         return
       } catch (error) {
         if (classifyDbError(error) !== 'retryable' || attempt >= this.#opts.maxAttempts) return this.#rejectAll([p], error)
@@ -139,10 +123,10 @@ export class GroupCommitter {
 
   async #attemptBatch(batch: Pending[]): Promise<Outcome[]> {
     try {
-      return await this.#attempt(batch, !this.#opts.optimistic, this.#begin)
+      return await this.#runner.attempt(batch, 'fast', this.#begin)
     } catch (error) {
-      if (!(error instanceof ReplayWithSavepoints)) throw error
-      return this.#attempt(batch, true, this.#begin)
+      if (!(error instanceof ReplayNeeded)) throw error
+      return this.#runner.attempt(batch, 'safe', this.#begin)
     }
   }
 
@@ -153,38 +137,5 @@ export class GroupCommitter {
   #rejectAll(batch: Pending[], error: unknown): void {
     const mapped = this.#opts.mapError(error)
     for (const p of batch) p.reject(mapped)
-  }
-
-  /** One transaction over the batch; throws (after rolling back) when the whole batch must be retried or failed. */
-  #attempt(batch: Pending[], savepoints: boolean, begin: CompiledQuery): Promise<Outcome[]> {
-    return this.#db.connection().execute(async (conn) => {
-      await conn.executeQuery(begin)
-      const outcomes: Outcome[] = []
-      try {
-        for (const p of batch) {
-          if (savepoints) await conn.executeQuery(SAVEPOINT)
-          try {
-            const value = await p.fn(conn)
-            if (savepoints) await conn.executeQuery(RELEASE)
-            outcomes.push({ ok: true, value })
-          } catch (error) {
-            if (classifyDbError(error) === 'retryable') throw error
-            if (!savepoints) {
-              if (batch.length > 1) throw new ReplayWithSavepoints()
-              await conn.executeQuery(ROLLBACK)
-              return [{ ok: false, error }]
-            }
-            await conn.executeQuery(ROLLBACK_TO)
-            await conn.executeQuery(RELEASE)
-            outcomes.push({ ok: false, error })
-          }
-        }
-        await conn.executeQuery(COMMIT)
-        return outcomes
-      } catch (error) {
-        await conn.executeQuery(ROLLBACK).catch(() => undefined)
-        throw error
-      }
-    })
   }
 }

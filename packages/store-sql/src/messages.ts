@@ -30,8 +30,10 @@ function roomMessages(db: Kysely<Database>, roomId: string, threadId: string | n
 const keyIs = (op: '<' | '<=' | '>' | '>=', key: MessageKey) => (eb: ExpressionBuilder<Database, 'messages'>) =>
   eb(eb.refTuple('inserted_at', 'id'), op, eb.tuple(key.insertedAt, key.id))
 
-async function exists(q: MessageQuery): Promise<boolean> {
-  return (await q.select('id').limit(1).executeTakeFirst()) !== undefined
+/** Whether `q` matches a row. The ORDER BY nearest to the cursor keeps Postgres on the index instead of a scan. */
+async function exists(q: MessageQuery, direction: 'asc' | 'desc'): Promise<boolean> {
+  const row = await q.select('id').orderBy('inserted_at', direction).orderBy('id', direction).limit(1).executeTakeFirst()
+  return row !== undefined
 }
 
 export function messageOps(ctx: SqlContext): MessageOps {
@@ -40,16 +42,13 @@ export function messageOps(ctx: SqlContext): MessageOps {
     db.selectFrom('messages').selectAll().where('id', '=', id).$if(forUpdate, (qb) => qb.forUpdate()).executeTakeFirst()
 
   return {
-    insertMessage: (message) =>
-      mapErrors(ctx.name, {
+    insertMessage: (message) => {
+      const row = messageRowOf(message)
+      return mapErrors(ctx.name, {
         conflict: `message ${message.id} or its external id exists already`,
         notFound: `room ${message.roomId} not found`,
-      }, () =>
-        ctx.write(async (tx) => {
-          const row = messageRowOf(message)
-          await ctx.inserts.insert(tx, 'messages', row)
-          return messageOf(row)
-        })),
+      }, () => ctx.insert('messages', row, () => messageOf(row)))
+    },
 
     saveMessage: (message) =>
       mapErrors(ctx.name, {
@@ -103,7 +102,7 @@ export function messageOps(ctx: SqlContext): MessageOps {
           .orderBy('inserted_at', 'asc').orderBy('id', 'asc').limit(limit + 1).execute()
         return {
           messages: rows.slice(0, limit).map(messageOf),
-          hasMoreBefore: await exists(scope().where(keyIs('<=', after))),
+          hasMoreBefore: await exists(scope().where(keyIs('<=', after)), 'desc'),
           hasMoreAfter: rows.length > limit,
         }
       }
@@ -112,7 +111,7 @@ export function messageOps(ctx: SqlContext): MessageOps {
       return {
         messages: rows.slice(0, limit).reverse().map(messageOf),
         hasMoreBefore: rows.length > limit,
-        hasMoreAfter: before !== undefined && (await exists(scope().where(keyIs('>=', before)))),
+        hasMoreAfter: before !== undefined && (await exists(scope().where(keyIs('>=', before)), 'asc')),
       }
     },
 

@@ -139,12 +139,10 @@ export function roomOps(ctx: SqlContext): RoomOps {
       mapErrors(ctx.name, {
         conflict: `binding ${binding.channel}/${binding.bridgeId}/${binding.externalRoomId} (or id ${binding.id}) exists already`,
         notFound: `room ${binding.roomId} not found`,
-      }, () =>
-        ctx.write(async (tx) => {
-          const row = bindingRow(binding)
-          await ctx.inserts.insert(tx, 'room_bindings', row)
-          return bindingOf(row)
-        })),
+      }, () => {
+        const row = bindingRow(binding)
+        return ctx.insert('room_bindings', row, () => bindingOf(row))
+      }),
 
     getRoomBinding: async (id) => {
       const row = await ctx.db.selectFrom('room_bindings').selectAll().where('id', '=', id).executeTakeFirst()

@@ -14,7 +14,7 @@ import { roomOps } from './rooms.js'
 import type { Database } from './schema.js'
 import { threadOps } from './threads.js'
 
-export type GroupCommitTuning = Pick<GroupCommitOptions, 'maxBatchSize' | 'maxInFlight' | 'optimistic' | 'maxAttempts'> & {
+export type GroupCommitTuning = Pick<GroupCommitOptions, 'maxBatchSize' | 'maxInFlight' | 'maxAttempts'> & {
   /** Postgres: how long a batch waits for a row lock before its writes go on one by one (default 100 ms). */
   lockTimeoutMs?: number
 }
@@ -43,10 +43,9 @@ export interface SqlStore extends MessagingStore {
 
 const defaults: Record<SqlDialectKind, GroupCommitTuning> = {
   // One writer: a batch per turn of the event loop.
-  sqlite: { maxBatchSize: 512, maxInFlight: 1, optimistic: true, maxAttempts: 3 },
-  // Batches run without savepoints (a round trip each on Postgres) and are replayed with them only
-  // when one of their writes fails.
-  postgres: { maxBatchSize: 64, maxInFlight: 4, optimistic: true, maxAttempts: 5, lockTimeoutMs: 100 },
+  sqlite: { maxBatchSize: 512, maxInFlight: 1, maxAttempts: 3 },
+  // Several batches in flight across the pool, each a round trip per statement plus one fsync.
+  postgres: { maxBatchSize: 64, maxInFlight: 4, maxAttempts: 5, lockTimeoutMs: 100 },
 }
 
 interface Open {
@@ -59,6 +58,7 @@ interface Open {
 export function createSqlStore(config: SqlStoreConfig): SqlStore {
   const { name, kind } = config
   const tuning = { ...defaults[kind], ...config.groupCommit }
+  const inserts = new InsertCache()
   let open: Open | undefined
   let opening: Promise<Open> | undefined
   let stopped = false
@@ -74,7 +74,7 @@ export function createSqlStore(config: SqlStoreConfig): SqlStore {
       throw new StoreUnavailableError(`[${name}] cannot connect to ${config.target}: ${reason}`, error)
     }
     const db = config.schema === undefined ? base : base.withSchema(config.schema)
-    const committer = new GroupCommitter(db, {
+    const committer = new GroupCommitter(db, inserts, {
       ...tuning,
       ...(kind === 'sqlite'
         ? { begin: 'begin immediate', splitOnContention: false }
@@ -127,6 +127,7 @@ export function createSqlStore(config: SqlStoreConfig): SqlStore {
     await current.base.destroy()
   }
 
+  const notStarted = () => Promise.reject(new StoreUnavailableError(`[${name}] the store is not started`))
   const ctx: SqlContext = {
     name,
     kind,
@@ -134,9 +135,15 @@ export function createSqlStore(config: SqlStoreConfig): SqlStore {
       if (open === undefined) throw new StoreUnavailableError(`[${name}] the store is not started`)
       return open.db
     },
-    write: (fn) => (open === undefined ? Promise.reject(new StoreUnavailableError(`[${name}] the store is not started`)) : open.committer.run(fn)),
+    write: (fn) => (open === undefined ? notStarted() : open.committer.run(fn)),
+    insert: (table, row, result) => (open === undefined
+      ? notStarted()
+      : open.committer.run(async (tx) => {
+        await inserts.insert(tx, table, row)
+        return result()
+      }, { table, row: row as Record<string, unknown>, result })),
     bool: boolCodec(kind),
-    inserts: new InsertCache(),
+    inserts,
   }
 
   const ops = { ...roomOps(ctx), ...participantOps(ctx), ...messageOps(ctx), ...threadOps(ctx), ...configOps(ctx) }

@@ -27,13 +27,11 @@ export function threadOps(ctx: SqlContext): ThreadOps {
   const keys = (t: Thread) => `thread ${t.id}, its external thread id or its root message in room ${t.roomId}`
 
   return {
-    insertThread: (thread) =>
-      mapErrors(ctx.name, { conflict: `${keys(thread)} exists already`, notFound: `room ${thread.roomId} not found` }, () =>
-        ctx.write(async (tx) => {
-          const row = threadRowOf(thread)
-          await ctx.inserts.insert(tx, 'threads', row)
-          return threadOf(row)
-        })),
+    insertThread: (thread) => {
+      const row = threadRowOf(thread)
+      return mapErrors(ctx.name, { conflict: `${keys(thread)} exists already`, notFound: `room ${thread.roomId} not found` },
+        () => ctx.insert('threads', row, () => threadOf(row)))
+    },
 
     saveThread: (thread) =>
       mapErrors(ctx.name, { conflict: `a unique key of thread ${thread.id} belongs to another thread`, notFound: `room ${thread.roomId} not found` }, () =>
