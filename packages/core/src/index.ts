@@ -12,7 +12,7 @@ export type { PostMessageResult, RoomTimeline, RoomTimelineOptions } from './api
 export type { MessageEventResult } from './api/events.js'
 export type { ListThreadsOptions } from './api/threads.js'
 export { encodeKeyCursor, decodeKeyCursor, compareKeys } from './cursor.js'
-export { externalBindingsOf, messageExternalKey, bindingKey } from './store-helpers.js'
+export { externalBindingsOf, messageExternalKey, bindingKey, compositeKey } from './store-helpers.js'
 export { newId, nowIso, IdPrefixes, type IdKind } from './ids.js'
 export { isRuntimeStore } from './messaging.js'
 export type * from './contracts/runtime-store.js'

@@ -20,3 +20,11 @@ export function messageExternalKey(message: Pick<Message, 'externalId' | 'metada
 export function bindingKey(channel: string, bridgeId: string, externalRoomId: string): string {
   return `${channel}\u0000${bridgeId}\u0000${externalRoomId}`
 }
+
+/**
+ * A persisted composite key (dedupe keys, conversation keys): the parts as a JSON array, so no part
+ * can run into the next and the key holds no NUL (which PostgreSQL text refuses).
+ */
+export function compositeKey(...parts: string[]): string {
+  return JSON.stringify(parts)
+}

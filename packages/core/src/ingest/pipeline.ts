@@ -1,3 +1,4 @@
+import { compositeKey } from '../store-helpers.js'
 import { commitAndEmit, signalContext, type Context } from '../api/context.js'
 import type { AdapterRegistry } from '../bridge/registry.js'
 import type { BridgeContext, InboundEvent, PlatformAdapter } from '../contracts/platform-adapter.js'
@@ -238,7 +239,7 @@ export function createIngestPipeline(
 export type IngestPipeline = ReturnType<typeof createIngestPipeline>
 
 export function dedupeKey(channel: string, bridgeId: string, event: Pick<InboundEvent, 'externalRoomId' | 'externalMessageId'>): string {
-  return `ingest\u0000${channel}\u0000${bridgeId}\u0000${event.externalRoomId}\u0000${event.externalMessageId}`
+  return compositeKey('ingest', channel, bridgeId, event.externalRoomId, event.externalMessageId)
 }
 
 export type { BridgeContext }

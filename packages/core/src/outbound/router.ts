@@ -1,3 +1,4 @@
+import { compositeKey } from '../store-helpers.js'
 import { z } from 'zod'
 import type { Context } from '../api/context.js'
 import { commitAndEmit, signalContext, type CommandOptions } from '../api/context.js'
@@ -244,7 +245,7 @@ export function outboundApi(ctx: Context, store: FullStore, registry: AdapterReg
             message,
             deliveries,
             ...(opts.idempotencyKey === undefined ? {} : {
-              dedupe: { key: `outbound\u0000${roomId}\u0000${opts.idempotencyKey}`, now, expiresAt: new Date(Date.parse(now) + 86_400_000).toISOString() },
+              dedupe: { key: compositeKey('outbound', roomId, opts.idempotencyKey), now, expiresAt: new Date(Date.parse(now) + 86_400_000).toISOString() },
             }),
           }),
           (result) => result.status === 'created'

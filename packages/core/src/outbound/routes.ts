@@ -1,3 +1,4 @@
+import { compositeKey } from '../store-helpers.js'
 import type { AdapterRegistry } from '../bridge/registry.js'
 import type { OutboxDelivery } from '../contracts/runtime-store.js'
 import type { MessagingStore } from '../contracts/store.js'
@@ -107,7 +108,7 @@ export function planDeliveries(
     text: chunk,
     chunkIndex: i,
     chunkCount: chunks.length,
-    conversationKey: `${route.bridgeId}\u0000${route.externalRoomId}`,
+    conversationKey: compositeKey(route.bridgeId, route.externalRoomId),
     status: 'pending',
     attempts: 0,
     nextAttemptAt: options.now,
