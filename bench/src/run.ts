@@ -3,6 +3,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   memory: () => import('./memory.js'),
   sqlite: () => import('./sqlite.js'),
   postgres: () => import('./postgres.js'),
+  ingest: () => import('./ingest.js'),
 }
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--')

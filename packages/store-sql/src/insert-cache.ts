@@ -7,8 +7,17 @@ export interface RowInsert {
   row: Record<string, unknown>
 }
 
+const shapes = new WeakMap<RowInsert, string>()
+
 /** Rows of the same table with the same columns in the same order can share one multi-row INSERT. */
-export const shapeOf = (insert: RowInsert): string => `${insert.table}\u0000${Object.keys(insert.row).join(',')}`
+export function shapeOf(insert: RowInsert): string {
+  let shape = shapes.get(insert)
+  if (shape === undefined) {
+    shape = `${insert.table}\u0000${Object.keys(insert.row).join(',')}`
+    shapes.set(insert, shape)
+  }
+  return shape
+}
 
 /**
  * Hot-path inserts compile once: the SQL of an INSERT depends only on the table, the column list and
@@ -27,7 +36,8 @@ export class InsertCache {
   async insertMany(db: Kysely<Database>, inserts: readonly RowInsert[]): Promise<void> {
     const first = inserts[0]
     if (first === undefined) return
-    const values = inserts.flatMap((i) => Object.values(i.row))
+    const values: unknown[] = []
+    for (const i of inserts) for (const key in i.row) values.push(i.row[key])
     const key = `${shapeOf(first)}\u0000${inserts.length}`
     const sql = this.#sql.get(key)
     if (sql !== undefined) {
