@@ -107,6 +107,7 @@ export function createMessaging(options: MessagingOptions) {
     })
     : undefined
   kick = () => worker?.kick()
+  if (runtimeStore) ctx.outbound = outbound.hooks
   const events = eventsApi(ctx)
   const pipeline = createIngestPipeline(ctx, fullStore, registry, options.ingest ?? {}, events, () => kick())
   const bridges = new BridgeWorkers(ctx, options.store, registry, (config, adapter, event) => pipeline.ingest(config, adapter, event), options.bridgeWorkers)

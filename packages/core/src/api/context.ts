@@ -10,6 +10,14 @@ export interface CommandOptions {
   causationId?: string
 }
 
+/** How postMessage reaches the bridge runtime when asked to deliver (set by createMessaging). */
+export interface OutboundHooks {
+  /** The outbox rows for a message by the room's routing policy (none when it has no route). */
+  plan(message: import('../model.js').Message): Promise<import('../contracts/runtime-store.js').OutboxDelivery[]>
+  commit(message: import('../model.js').Message, deliveries: import('../contracts/runtime-store.js').OutboxDelivery[]): Promise<import('../model.js').Message>
+  kick(): void
+}
+
 /** What the API modules share inside one Messaging instance. */
 export interface Context {
   readonly instanceId: string
@@ -17,6 +25,7 @@ export interface Context {
   readonly bus: SignalBus
   readonly makeSignal: SignalFactory
   readonly sequencer: RoomSequencer
+  outbound?: OutboundHooks
 }
 
 export function signalContext(options: CommandOptions | undefined): SignalContext {

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import type { Signal } from '../contracts/signal-bus.js'
 import type { MessageKey } from '../contracts/store.js'
-import { InvalidCursorError, NotFoundError, ValidationError } from '../errors.js'
+import { InvalidCursorError, MessagingError, NotFoundError, ValidationError } from '../errors.js'
 import { newId, nowIso } from '../ids.js'
 import {
   ListMessagesOptionsSchema,
@@ -185,10 +185,15 @@ export function messagesApi(ctx: Context) {
 
     /**
      * Persists a message, then emits `room.message_added` (and `thread.reply_added` for a thread reply)
-     * once committed, in commit order per room.
+     * once committed, in commit order per room. With `deliver: true` the message is also routed to the
+     * room's bound platforms by its routing policy, its deliveries committed to the outbox with it.
      */
-    async postMessage(attrs: MessageInput, options: CommandOptions = {}): Promise<PostMessageResult> {
+    async postMessage(attrs: MessageInput, options: CommandOptions & { deliver?: boolean } = {}): Promise<PostMessageResult> {
       const message = makeMessage(parse(MessageInputSchema, attrs, 'message'))
+      const outbound = options.deliver ? ctx.outbound : undefined
+      if (options.deliver && !outbound) {
+        throw new MessagingError(`[core] postMessage with deliver needs a store with the bridge runtime`, { code: 'UNSUPPORTED' })
+      }
       if (message.status === 'sending') {
         throw new ValidationError('posted messages cannot have status sending', [{ path: 'status', message: 'sending is for outbound deliveries' }])
       }
@@ -198,7 +203,8 @@ export function messagesApi(ctx: Context) {
         message.roomId,
         async () => {
           await checkThread(message)
-          return store.insertMessage(message)
+          if (!outbound) return store.insertMessage(message)
+          return outbound.commit(message, await outbound.plan(message))
         },
         (saved) => {
           const added = ctx.makeSignal(SignalTypes.roomMessageAdded, saved.roomId,
@@ -210,6 +216,7 @@ export function messagesApi(ctx: Context) {
           return [added, reply]
         },
       )
+      outbound?.kick()
       return { message: written, signals }
     },
   }

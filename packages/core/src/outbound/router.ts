@@ -186,8 +186,27 @@ export function outboundApi(ctx: Context, store: FullStore, registry: AdapterReg
     }
   }
 
+  /** Outbox rows for a message posted with `deliver`, by the room's policy; the failover list goes in its metadata. */
+  async function planPosted(message: Message): Promise<OutboxDelivery[]> {
+    const policy = await store.getRoutingPolicy(message.roomId)
+    const routes = await resolveRoutes(store, registry, message.roomId, policy)
+    const { now: chosen, failover } = selectRoutes(routes, policy)
+    if (chosen.length === 0) return []
+    message.metadata = { ...message.metadata, routing: { deliveryMode: policy?.deliveryMode ?? 'best_effort', failover } }
+    return plan(message, chosen, textOf(message), false, message.insertedAt)
+  }
+
   return {
     onSettled,
+    hooks: {
+      plan: planPosted,
+      async commit(message: Message, deliveries: OutboxDelivery[]): Promise<Message> {
+        const result = await store.commitMessage({ message, deliveries })
+        if (result.status !== 'created') throw new MessagingError('[core] message was committed already', { code: 'CONFLICT' })
+        return result.message
+      },
+      kick,
+    },
 
     api: {
       /** The routes a room's outbound messages would take now, in policy order. */

@@ -31,6 +31,22 @@ export function outboundCases(options: BridgeConformanceOptions): void {
       expect(h.signals.find((s) => s.type.endsWith('message.sent'))!.data).toMatchObject({ roomId: room.id, messageId: stored.id, bridgeId: 'wh', externalIds: [rx.deliveries[0]!.id] })
     })
 
+    it('postMessage with deliver also routes the message to the bound platforms', async () => {
+      const h = await setup()
+      const rx = await h.addBridge('wh')
+      const room = await boundRoom(h, ['wh'])
+      const { message, signals } = await h.messaging.postMessage(
+        { roomId: room.id, senderId: 'agent_1', role: 'assistant', content: [{ type: 'text', text: 'posted and delivered' }] }, { deliver: true })
+      expect(signals.map((s) => s.type)).toEqual(['jido.messaging.room.message_added'])
+      await h.waitFor(() => rx.deliveries.length === 1, 'delivery of the posted message')
+      expect(rx.deliveries[0]!.body).toMatchObject({ room: 'room-wh', text: 'posted and delivered' })
+      await h.waitFor(async () => ((await h.messaging.getMessage(message.id))!.metadata['externalIds'] as object | undefined) !== undefined, 'external ids')
+      const plain = await h.messaging.postMessage({ roomId: room.id, senderId: 'u', role: 'user', content: [{ type: 'text', text: 'local only' }] })
+      await new Promise((r) => setTimeout(r, 50))
+      expect(rx.deliveries).toHaveLength(1)
+      expect(plain.message.status).toBe('sent')
+    })
+
     it('a reply in a thread goes into the platform thread as a platform reply', async () => {
       const h = await setup()
       const rx = await h.addBridge('wh')
