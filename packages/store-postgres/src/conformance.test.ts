@@ -1,5 +1,5 @@
 import type { MessagingStore } from '@jido-messaging/core'
-import { storeConformance } from '@jido-messaging/testing'
+import { messagingConformance, storeConformance } from '@jido-messaging/testing'
 import { afterAll } from 'vitest'
 import { createPostgresStore } from './index.js'
 import { adminPool, describeWithPostgres, dropSchema, PG_URL, uniqueSchema } from './test-fixtures/pg-env.js'
@@ -25,5 +25,20 @@ await describeWithPostgres('store-postgres', () => {
     },
     capabilities: { crossProcess: true },
     connectPeer: (store) => createPostgresStore({ connectionString: PG_URL, schema: schemas.get(store)!, poolSize: 4 }),
+  })
+
+  // The public API (createMessaging) over the same store, one fresh schema per test.
+  messagingConformance({
+    name: 'store-postgres',
+    create: () => {
+      const schema = uniqueSchema('api')
+      const store = createPostgresStore({ connectionString: PG_URL, schema, poolSize: 4 })
+      schemas.set(store, schema)
+      return store
+    },
+    destroy: async (store) => {
+      await store.stop?.()
+      await dropSchema(admin, schemas.get(store)!)
+    },
   })
 })

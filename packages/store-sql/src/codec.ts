@@ -33,7 +33,16 @@ export function fromJson<T>(value: unknown): T {
   return JSON.parse(value) as T
 }
 
-export const toJson = (value: unknown): string => JSON.stringify(value ?? null)
+function isEmptyObject(value: object): boolean {
+  for (const _ in value) return false
+  return !Array.isArray(value)
+}
+
+/** JSON text of a column value; empty objects (most metadata, reactions, receipts) skip the serializer. */
+export function toJson(value: unknown): string {
+  if (value !== null && typeof value === 'object' && isEmptyObject(value)) return '{}'
+  return JSON.stringify(value ?? null)
+}
 
 export function boolCodec(kind: SqlDialectKind): (value: boolean) => boolean | number {
   return kind === 'sqlite' ? (v) => (v ? 1 : 0) : (v) => v

@@ -7,17 +7,11 @@ export interface RowInsert {
   row: Record<string, unknown>
 }
 
-const shapes = new WeakMap<RowInsert, string>()
-
-/** Rows of the same table with the same columns in the same order can share one multi-row INSERT. */
-export function shapeOf(insert: RowInsert): string {
-  let shape = shapes.get(insert)
-  if (shape === undefined) {
-    shape = `${insert.table}\u0000${Object.keys(insert.row).join(',')}`
-    shapes.set(insert, shape)
-  }
-  return shape
-}
+/**
+ * Inserts into one table can share one multi-row INSERT: the codec's row builders (`messageRowOf`, ...)
+ * always produce the same columns in the same order for a table, so the table names the shape.
+ */
+export const shapeOf = (insert: RowInsert): string => insert.table
 
 /**
  * Hot-path inserts compile once: the SQL of an INSERT depends only on the table, the column list and
@@ -32,13 +26,13 @@ export class InsertCache {
     return this.insertMany(db, [{ table, row: row as Record<string, unknown> }])
   }
 
-  /** Inserts rows of one shape (see {@link shapeOf}) in a single statement. */
+  /** Inserts rows of one table, built by the same codec function, in a single statement. */
   async insertMany(db: Kysely<Database>, inserts: readonly RowInsert[]): Promise<void> {
     const first = inserts[0]
     if (first === undefined) return
     const values: unknown[] = []
     for (const i of inserts) for (const key in i.row) values.push(i.row[key])
-    const key = `${shapeOf(first)}\u0000${inserts.length}`
+    const key = `${first.table}\u0000${Object.keys(first.row).join(',')}\u0000${inserts.length}`
     const sql = this.#sql.get(key)
     if (sql !== undefined) {
       await db.executeQuery(CompiledQuery.raw(sql, values))

@@ -1,5 +1,5 @@
 import type { MessagingStore } from '@jido-messaging/core'
-import { storeConformance } from '@jido-messaging/testing'
+import { messagingConformance, storeConformance } from '@jido-messaging/testing'
 import { createSqliteStore } from './index.js'
 import { tempDatabase } from './test-fixtures/temp-db.js'
 
@@ -21,4 +21,16 @@ storeConformance({
   },
   capabilities: { crossProcess: true },
   connectPeer: (store) => createSqliteStore({ filename: files.get(store)!.filename }),
+})
+
+// The public API (createMessaging) over the same store, one fresh file per test.
+messagingConformance({
+  name: 'store-sqlite',
+  create: () => {
+    const db = tempDatabase()
+    const store = createSqliteStore({ filename: db.filename })
+    files.set(store, db)
+    return store
+  },
+  destroy: (store) => files.get(store)?.remove(),
 })
