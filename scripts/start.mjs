@@ -1,5 +1,5 @@
 // The main job. Until apps/gateway exists this is the quickstart: a room, a few messages, the signals.
-import { run } from './bootstrap.mjs'
+import { run } from './lib.mjs'
 
 export async function main(env) {
   run('pnpm', ['turbo', 'run', 'build', '--output-logs=errors-only'], env)

@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync, rmSync, existsSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { run } from './bootstrap.mjs'
+import { run } from './lib.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const workspaceDirs = () =>

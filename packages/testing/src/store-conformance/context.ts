@@ -7,32 +7,35 @@ export interface StoreCapabilities {
   crossProcess?: boolean
 }
 
-export interface StoreConformanceOptions {
+/** Options of a store suite over stores of type `S` (the store suite uses MessagingStore, the runtime suite more). */
+export interface StoreSuiteOptions<S extends MessagingStore = MessagingStore> {
   /** Names the suite, e.g. `store-sqlite`. */
   name: string
   /** A fresh, empty store for one test. The suite calls `start()` (when present) before using it. */
-  create: () => MessagingStore | Promise<MessagingStore>
+  create: () => S | Promise<S>
   /** Disposes of a store after its test; defaults to `store.stop()`. */
-  destroy?: (store: MessagingStore) => Promise<void> | void
+  destroy?: (store: S) => Promise<void> | void
   capabilities?: StoreCapabilities
   /**
    * A second handle on the same data as `store` (another connection, as another process would open).
    * With `capabilities.crossProcess` the race cases also run across the two handles. The suite stops the
    * peer after the test.
    */
-  connectPeer?: (store: MessagingStore) => MessagingStore | Promise<MessagingStore>
+  connectPeer?: (store: S) => S | Promise<S>
 }
 
-export interface SuiteContext {
-  readonly options: StoreConformanceOptions
+export type StoreConformanceOptions = StoreSuiteOptions<MessagingStore>
+
+export interface SuiteContext<S extends MessagingStore = MessagingStore> {
+  readonly options: StoreSuiteOptions<S>
   readonly caps: Required<StoreCapabilities>
   /** The store of the running test. */
-  store(): MessagingStore
+  store(): S
 }
 
 /** Registers the per-test lifecycle: a fresh started store before each test, disposed of after it. */
-export function useStore(options: StoreConformanceOptions): SuiteContext {
-  let current: MessagingStore | undefined
+export function useStore<S extends MessagingStore>(options: StoreSuiteOptions<S>): SuiteContext<S> {
+  let current: S | undefined
   beforeEach(async () => {
     current = await options.create()
     await current.start?.()
@@ -51,6 +54,18 @@ export function useStore(options: StoreConformanceOptions): SuiteContext {
       if (current === undefined) throw new Error('[testing] the store is only available inside a test')
       return current
     },
+  }
+}
+
+/** Runs `body` with a second handle on the test store's data, stopping the peer afterwards. */
+export async function withPeer<S extends MessagingStore>(ctx: SuiteContext<S>, body: (a: S, b: S) => Promise<void>): Promise<void> {
+  const store = ctx.store()
+  const peer = await ctx.options.connectPeer!(store)
+  try {
+    await peer.start?.()
+    await body(store, peer)
+  } finally {
+    await peer.stop?.()
   }
 }
 

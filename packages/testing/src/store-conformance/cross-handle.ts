@@ -1,19 +1,7 @@
 import type { MessagingStore } from '@jido-messaging/core'
 import { describe, expect, it } from 'vitest'
 import { isoAt, makeBinding, makeMessage, makeRoom, uniqueSuffix } from '../factories.js'
-import { seedRoom, type SuiteContext } from './context.js'
-
-/** Runs `body` with a second handle on the test store's data, stopping the peer afterwards. */
-async function withPeer(ctx: SuiteContext, body: (a: MessagingStore, b: MessagingStore) => Promise<void>): Promise<void> {
-  const store = ctx.store()
-  const peer = await ctx.options.connectPeer!(store)
-  try {
-    await peer.start?.()
-    await body(store, peer)
-  } finally {
-    await peer.stop?.()
-  }
-}
+import { seedRoom, withPeer, type SuiteContext } from './context.js'
 
 /** Interleaves calls over two handles: even i on the first, odd i on the second. */
 function across<T>(a: MessagingStore, b: MessagingStore, n: number, task: (s: MessagingStore, i: number) => Promise<T>) {

@@ -1,0 +1,41 @@
+// Shared by the bootstrap and the jobs: the pinned pnpm, the environment, and running commands.
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const PNPM_VERSION = '12.4.2'
+const root = join(dirname(fileURLToPath(import.meta.url)), '..')
+const localBin = join(root, '.tools', 'node_modules', '.bin')
+
+function pnpmVersion(env) {
+  try {
+    return execFileSync('pnpm', ['--version'], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+  } catch {
+    return null
+  }
+}
+
+export function ensureEnv() {
+  const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1' }
+  env.PATH = `${localBin}:${join(root, 'node_modules', '.bin')}:${env.PATH ?? ''}`
+  // pnpm's node-gyp ignores .npmrc and would try to download Node headers; point it at the local ones.
+  if (!env.npm_config_nodedir && existsSync('/usr/include/node/node.h')) env.npm_config_nodedir = '/usr'
+  if (pnpmVersion(env) !== PNPM_VERSION) {
+    console.log(`[bootstrap] installing pnpm ${PNPM_VERSION} into .tools/`)
+    run('npm', ['install', '--prefix', join(root, '.tools'), '--no-save', '--no-audit', '--no-fund',
+      '--allow-scripts=pnpm', `pnpm@${PNPM_VERSION}`], env)
+  }
+  return env
+}
+
+export function run(cmd, args, env, options = {}) {
+  const result = spawnSync(cmd, args, { cwd: root, env, stdio: 'inherit', ...options })
+  if (result.status !== 0) {
+    if (options.allowFailure) return result.status ?? 1
+    console.error(`[bootstrap] ${cmd} ${args.join(' ')} failed (exit ${result.status ?? result.signal})`)
+    process.exit(result.status ?? 1)
+  }
+  return 0
+}
+
