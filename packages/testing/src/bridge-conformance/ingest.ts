@@ -1,3 +1,4 @@
+import type { InboundEvent, PlatformAdapter } from '@jido-messaging/core'
 import { describe, expect, it } from 'vitest'
 import { event, useBridge, type BridgeConformanceOptions } from './harness.js'
 
@@ -109,6 +110,38 @@ export function ingestCases(options: BridgeConformanceOptions): void {
       expect(thread!.id).toBe(replied.threadId)
       await h.waitFor(() => h.typesSeen().includes('thread.reply_added'), 'thread signals')
       expect(h.typesSeen()).toContain('thread.created')
+    })
+
+    it('platform edits, reactions and deletes update the canonical message and emit signals', async () => {
+      // an adapter whose direct payloads are already normalized events: every event kind can be driven
+      const passthrough: PlatformAdapter = {
+        name: 'passthrough',
+        channel: 'passthrough',
+        capabilities: { send: 'unsupported', edit: 'unsupported', delete: 'unsupported', reactions: 'unsupported', typing: 'unsupported',
+          threads: 'unsupported', replies: 'unsupported', media: 'unsupported', webhook: false, listener: false, ingressSubscriptions: false,
+          textLimit: 1000, markdown: 'none' },
+        transformPayload: (_bridge, payload) => [payload as InboundEvent],
+      }
+      const h = await setup({ adapters: [options.createWebhookAdapter(), passthrough] })
+      await h.messaging.putBridgeConfig({ id: 'pt', adapter: 'passthrough' })
+      const base = { externalRoomId: 'c1', externalUserId: 'u1', externalMessageId: 'm1', media: [], chatType: 'group' as const,
+        isSelf: false, timestamp: new Date().toISOString(), raw: {} }
+      const created = await h.messaging.routeDirectPayload('pt', { ...base, kind: 'message', text: 'first draft' })
+      const id = created.message!.id
+      const edited = await h.messaging.routeDirectPayload('pt', { ...base, kind: 'edit', text: 'final text' })
+      expect(edited.status).toBe('event')
+      expect((await h.messaging.getMessage(id))!.content).toEqual([{ type: 'text', text: 'final text' }])
+      await h.messaging.routeDirectPayload('pt', { ...base, kind: 'reaction', externalUserId: 'u2', text: '', reaction: { emoji: '🔥', added: true } })
+      const reacted = (await h.messaging.getMessage(id))!
+      expect(Object.keys(reacted.reactions)).toEqual(['🔥'])
+      await h.messaging.routeDirectPayload('pt', { ...base, kind: 'reaction', externalUserId: 'u2', text: '', reaction: { emoji: '🔥', added: false } })
+      expect((await h.messaging.getMessage(id))!.reactions).toEqual({})
+      await h.messaging.routeDirectPayload('pt', { ...base, kind: 'delete', text: '' })
+      expect(await h.messaging.getMessage(id)).toBeNull()
+      expect((await h.messaging.routeDirectPayload('pt', { ...base, kind: 'edit', text: 'too late' })).reason).toBe('unknown_message')
+      await h.waitFor(() => h.typesSeen().includes('message.deleted'), 'message.deleted')
+      expect(h.typesSeen().filter((t) => t.startsWith('message.'))).toEqual(
+        ['message.received', 'message.edited', 'message.reaction_added', 'message.reaction_removed', 'message.deleted'])
     })
 
     it('routeDirectPayload ingests without a signature', async () => {
