@@ -23,7 +23,8 @@ export async function main(env) {
     passed += r.numPassedTests
     failed += r.numFailedTests
     skipped += r.numPendingTests + (r.numTodoTests ?? 0)
-    suitesFailed += r.numFailedTestSuites ?? 0
+    // a test file that failed without running any test (an import error, a crash) fails the run too
+    suitesFailed += (r.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length
   }
   if (suitesFailed > 0) console.log(`${suitesFailed} test file(s) failed to run`)
   console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`)

@@ -1,4 +1,9 @@
 import { createMemoryStore } from '@jido-messaging/store-memory'
-import { storeConformance } from './index.js'
+import { runtimeStoreConformance, storeConformance } from './index.js'
 
-storeConformance({ name: 'store-memory', create: createMemoryStore })
+// A second handle on a memory store's data is the store itself (one process, one heap); the races that
+// other stores run across two connections run here across two references with their own lifecycle.
+const peerOf = <S extends object>(store: S): S => ({ ...store, async start() {}, async stop() {} })
+
+storeConformance({ name: 'store-memory', create: createMemoryStore, capabilities: { crossProcess: true }, connectPeer: peerOf })
+runtimeStoreConformance({ name: 'store-memory', create: createMemoryStore, capabilities: { crossProcess: true }, connectPeer: peerOf })
