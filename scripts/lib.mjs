@@ -1,6 +1,6 @@
 // Shared by the bootstrap and the jobs: the pinned pnpm, the environment, and running commands.
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -23,8 +23,11 @@ export function ensureEnv() {
   if (!env.npm_config_nodedir && existsSync('/usr/include/node/node.h')) env.npm_config_nodedir = '/usr'
   if (pnpmVersion(env) !== PNPM_VERSION) {
     console.log(`[bootstrap] installing pnpm ${PNPM_VERSION} into .tools/`)
-    run('npm', ['install', '--prefix', join(root, '.tools'), '--no-save', '--no-audit', '--no-fund',
-      '--allow-scripts=pnpm', `pnpm@${PNPM_VERSION}`], env)
+    // npm 11 refuses --allow-scripts in a project install; the allowance goes in that project's package.json
+    const tools = join(root, '.tools')
+    mkdirSync(tools, { recursive: true })
+    writeFileSync(join(tools, 'package.json'), JSON.stringify({ private: true, allowScripts: { pnpm: true } }, null, 2))
+    run('npm', ['install', '--no-save', '--no-audit', '--no-fund', `pnpm@${PNPM_VERSION}`], env, { cwd: tools })
   }
   return env
 }
