@@ -32,3 +32,34 @@ export { bridgeConformance, type BridgeConformanceOptions } from './bridge-confo
 export { runtimeStoreConformance } from './runtime-store-conformance/index.js'
 export type { FullStore, RuntimeStoreConformanceOptions } from './runtime-store-conformance/index.js'
 export { makeDeadLetter, makeDelivery, makeIngressSubscription } from './factories.js'
+export {
+  startDiscordFake,
+  DiscordRest,
+  DiscordGateway,
+  DiscordWorld,
+  ChannelTypes as DiscordChannelTypes,
+  createInteractionSigner,
+  discordAdapterFake,
+  DISCORD_IDS,
+  snowflake as discordSnowflake,
+  botToken as discordBotToken,
+} from './fakes/discord/index.js'
+export type {
+  DiscordFake,
+  DiscordFakeOptions,
+  DiscordFailure,
+  DiscordOperation,
+  DiscordRestCall,
+  GatewayFrame as DiscordGatewayFrame,
+  FakeAttachment as DiscordFakeAttachment,
+  FakeChannel as DiscordFakeChannel,
+  FakeMessage as DiscordFakeMessage,
+  FakeUser as DiscordFakeUser,
+  WorldIds as DiscordWorldIds,
+  CommandInput as DiscordCommandInput,
+  CommandOption as DiscordCommandOption,
+  InteractionSigner as DiscordInteractionSigner,
+  DiscordAdapterFake,
+} from './fakes/discord/index.js'
+export * from './fakes/slack/index.js'
+export * from './fakes/telegram/index.js'

@@ -67,7 +67,10 @@ export function webhookApi(store: MessagingStore, registry: AdapterRegistry, pip
       throw new MessagingError(`webhook signature for bridge ${bridgeId} is missing or invalid`, { code: 'INVALID_SIGNATURE', details: { bridgeId } })
     }
     let body: unknown
-    if (raw.length > 0) {
+    // Platforms send JSON, except form posts (Slack slash commands and interactivity), which adapters
+    // read from rawBody themselves.
+    const form = (request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')
+    if (raw.length > 0 && !form) {
       try {
         body = JSON.parse(raw)
       } catch {

@@ -89,13 +89,17 @@ export function planDeliveries(
   const safe = options.allowMassMentions ? text : neutralizeMassMentions(text, limits.massMentions ?? DEFAULT_MASS_MENTIONS)
   const chunks = safe.length === 0 ? [''] : chunkText(safe, Math.max(16, route.textLimit))
   const thread = options.thread
+  const reply = options.replyTo
+  const replyOnRoute = reply !== null && reply !== undefined && reply.metadata['bridgeId'] === route.bridgeId
+  // the canonical thread's platform id when it lives on this bridge, else the thread of the message
+  // replied to (a reply to a threaded message belongs in that thread, e.g. Slack's root ts)
   const externalThreadId =
     thread?.externalThreadId !== undefined && (thread.metadata['bridgeId'] === undefined || thread.metadata['bridgeId'] === route.bridgeId)
       ? thread.externalThreadId
-      : undefined
-  const reply = options.replyTo
-  const externalReplyToId =
-    reply?.externalId !== undefined && reply.metadata['bridgeId'] === route.bridgeId ? reply.externalId : undefined
+      : replyOnRoute && reply.externalThreadId !== undefined
+        ? reply.externalThreadId
+        : undefined
+  const externalReplyToId = replyOnRoute && reply.externalId !== undefined ? reply.externalId : undefined
   return chunks.map((chunk, i) => ({
     id: newId('delivery'),
     messageId: message.id,
