@@ -1,1 +1,5 @@
-export {}
+export { createTelegramAdapter, TELEGRAM_TEXT_LIMIT } from './adapter.js'
+export type { TelegramAdapterConfig, TelegramBridgeOptions } from './types.js'
+export { FILE_URL_PREFIX, messageKey, parseMessageKey } from './format.js'
+export { SECRET_HEADER } from './inbound.js'
+export { WEBHOOK_SUBSCRIPTION_ID } from './ingress.js'

@@ -1,0 +1,8 @@
+import { adapterConformance, telegramAdapterFake } from '@jido-messaging/testing'
+import { createTelegramAdapter } from './index.js'
+
+adapterConformance({
+  name: 'adapter-telegram',
+  create: () => createTelegramAdapter({ requestTimeoutMs: 2000 }),
+  fake: telegramAdapterFake(),
+})
