@@ -109,6 +109,13 @@ export interface OutboundMessage {
   externalReplyToId?: string
 }
 
+/** A platform message to act on; `externalThreadId` where the platform needs it (Discord thread channels). */
+export interface MessageTarget {
+  externalRoomId: string
+  externalMessageId: string
+  externalThreadId?: string
+}
+
 export interface SendResult {
   externalMessageId: string
 }
@@ -162,10 +169,10 @@ export interface PlatformAdapter {
   /** Maps a payload handed over directly (no HTTP, no signature) to inbound events. */
   transformPayload?(bridge: BridgeContext, payload: unknown): InboundEvent[] | Promise<InboundEvent[]>
   send?(bridge: BridgeContext, message: OutboundMessage): Promise<SendResult>
-  edit?(bridge: BridgeContext, target: { externalRoomId: string; externalMessageId: string; text: string }): Promise<void>
-  delete?(bridge: BridgeContext, target: { externalRoomId: string; externalMessageId: string }): Promise<void>
-  addReaction?(bridge: BridgeContext, target: { externalRoomId: string; externalMessageId: string; emoji: string }): Promise<void>
-  removeReaction?(bridge: BridgeContext, target: { externalRoomId: string; externalMessageId: string; emoji: string }): Promise<void>
+  edit?(bridge: BridgeContext, target: MessageTarget & { text: string }): Promise<void>
+  delete?(bridge: BridgeContext, target: MessageTarget): Promise<void>
+  addReaction?(bridge: BridgeContext, target: MessageTarget & { emoji: string }): Promise<void>
+  removeReaction?(bridge: BridgeContext, target: MessageTarget & { emoji: string }): Promise<void>
   startTyping?(bridge: BridgeContext, target: { externalRoomId: string; externalThreadId?: string }): Promise<void>
   /** Opens a platform thread on a message; resolves its external thread id. */
   openThread?(bridge: BridgeContext, target: { externalRoomId: string; externalMessageId: string; name?: string }): Promise<{ externalThreadId: string }>

@@ -1,0 +1,7 @@
+export { startDiscordFake, type DiscordFake, type DiscordFakeOptions } from './server.js'
+export { DiscordRest, type DiscordFailure, type DiscordOperation, type DiscordRestCall } from './rest.js'
+export { DiscordGateway, type GatewayFrame } from './gateway.js'
+export { DiscordWorld, ChannelTypes, type FakeAttachment, type FakeChannel, type FakeMessage, type FakeUser, type WorldIds } from './world.js'
+export { createInteractionSigner, type CommandInput, type CommandOption, type InteractionSigner } from './interactions.js'
+export { discordAdapterFake, DISCORD_IDS, type DiscordAdapterFake } from './adapter-fake.js'
+export { snowflake, botToken } from './snowflake.js'
