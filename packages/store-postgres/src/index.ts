@@ -1,2 +1,2 @@
-export { createPostgresStore, type PostgresStoreOptions } from './store.js'
+export { createPostgresStore, type PostgresStore, type PostgresStoreOptions } from './store.js'
 export type { SqlStore } from '@jido-messaging/store-sql'

@@ -49,8 +49,14 @@ function poolFor(options: PostgresStoreOptions): PostgresPool {
   return pool
 }
 
-/** A `MessagingStore` on PostgreSQL via a pg pool, schema-qualified so several stores can share a database. */
-export function createPostgresStore(options: PostgresStoreOptions): SqlStore {
+/** What {@link createPostgresStore} returns: a `MessagingStore` and `RuntimeStore` with start/stop/migrate. */
+export type PostgresStore = SqlStore
+
+/**
+ * A `MessagingStore` and `RuntimeStore` (message commits with dedupe, outbox, dead letters, ingress
+ * subscriptions) on PostgreSQL via a pg pool, schema-qualified so several stores can share a database.
+ */
+export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
   return createSqlStore({
     name: 'store-postgres',
     kind: 'postgres',

@@ -48,7 +48,7 @@ export function configOps(ctx: SqlContext): ConfigOps {
       }),
 
     getBridgeConfig: async (id) => {
-      const row = await ctx.db.selectFrom('bridge_configs').selectAll().where('id', '=', id).executeTakeFirst()
+      const row = await ctx.statements.bridgeConfigById(ctx.db, id)
       return row === undefined ? null : bridgeConfigOf(row)
     },
 
@@ -88,7 +88,7 @@ export function configOps(ctx: SqlContext): ConfigOps {
         })),
 
     getRoutingPolicy: async (roomId) => {
-      const row = await ctx.db.selectFrom('routing_policies').selectAll().where('room_id', '=', roomId).executeTakeFirst()
+      const row = await ctx.statements.routingPolicyByRoom(ctx.db, roomId)
       return row === undefined ? null : routingPolicyOf(row)
     },
 
@@ -103,12 +103,8 @@ export function configOps(ctx: SqlContext): ConfigOps {
       if (live !== undefined) return false
       return ctx.write(async (tx) => {
         // Insert, or take over an expired claim; the row lock of the upsert makes exactly one claim win.
-        const claimed = await tx.insertInto('dedupe_keys').values({ key, expires_at: expiresAt })
-          .onConflict((oc) => oc.column('key')
-            .doUpdateSet((eb) => ({ expires_at: eb.ref('excluded.expires_at') }))
-            .where('dedupe_keys.expires_at', '<=', now))
-          .returning('key').executeTakeFirst()
-        return claimed !== undefined
+        // A bare claim stores no message id (taking over an expired claim clears the old one).
+        return ctx.statements.claimDedupe(tx, { key, expires_at: expiresAt, message_id: null }, now)
       })
     },
 

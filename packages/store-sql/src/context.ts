@@ -3,6 +3,7 @@ import type { SqlDialectKind } from './dialect.js'
 import type { WriteFn } from './group-commit.js'
 import type { InsertCache } from './insert-cache.js'
 import type { Database } from './schema.js'
+import type { Statements } from './statements.js'
 
 /** What the per-concern operation modules share. */
 export interface SqlContext {
@@ -17,6 +18,8 @@ export interface SqlContext {
   insert<T, K extends keyof Database & string>(table: K, row: Insertable<Database[K]>, result: () => T): Promise<T>
   /** Compiled single-row inserts, reused across calls. */
   readonly inserts: InsertCache
+  /** Compiled hot-path statements (dedupe claim, member insert), reused across calls. */
+  readonly statements: Statements
   /** Encodes a boolean for the dialect (SQLite 0/1). */
   bool(value: boolean): boolean | number
 }

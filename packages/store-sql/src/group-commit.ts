@@ -99,9 +99,11 @@ export class GroupCommitter {
       } catch (error) {
         if (classifyDbError(error) !== 'retryable') return this.#rejectAll(batch, error)
         // Lock contention with another transaction (a deadlock, or a lock wait past the batch's lock
-        // timeout): on Postgres the writes go on one per transaction, which cannot deadlock each other
-        // the way two batches holding many row locks can.
-        if (this.#opts.splitOnContention && batch.length > 1) break
+        // timeout): on Postgres the writes go on one per transaction (`beginSolo`, without the batch's
+        // lock timeout), which cannot deadlock each other the way two batches holding many row locks can.
+        // A batch of one goes that way too: a write that must wait for another transaction (a dedupe
+        // claim the other has not committed yet) then waits as long as that takes instead of failing.
+        if (this.#opts.splitOnContention) break
         if (attempt >= this.#opts.maxAttempts) return this.#rejectAll(batch, error)
         await backoff(attempt)
       }

@@ -145,12 +145,84 @@ async function initial(db: Kysely<any>, t: ColumnTypes): Promise<void> {
   await db.schema.createIndex('dedupe_keys_expiry').on('dedupe_keys').column('expires_at').execute()
 }
 
+/** Statuses of a delivery that still has to be sent: the outbox's partial indexes hold only those rows. */
+export const OPEN_DELIVERY = sql<boolean>`status in ('pending', 'sending', 'retrying')`
+
+/** The bridge runtime's tables: the outbox, dead letters, ingress subscriptions; dedupe claims remember their message. */
+async function runtime(db: Kysely<any>, t: ColumnTypes): Promise<void> {
+  await db.schema.alterTable('dedupe_keys').addColumn('message_id', t.key).execute()
+
+  await db.schema.createTable('deliveries')
+    .addColumn('id', t.key, (c) => c.primaryKey())
+    .addColumn('message_id', t.key, (c) => c.notNull())
+    .addColumn('room_id', t.key, (c) => c.notNull().references('rooms.id').onDelete('cascade'))
+    .addColumn('bridge_id', t.key, (c) => c.notNull())
+    .addColumn('channel', t.key, (c) => c.notNull())
+    .addColumn('external_room_id', t.key, (c) => c.notNull())
+    .addColumn('external_thread_id', t.key)
+    .addColumn('external_reply_to_id', t.key)
+    .addColumn('text', 'text', (c) => c.notNull())
+    .addColumn('chunk_index', 'integer', (c) => c.notNull())
+    .addColumn('chunk_count', 'integer', (c) => c.notNull())
+    .addColumn('conversation_key', t.key, (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('attempts', 'integer', (c) => c.notNull())
+    .addColumn('next_attempt_at', t.key, (c) => c.notNull())
+    .addColumn('last_error', 'text')
+    .addColumn('external_message_id', t.key)
+    .addColumn('lease_owner', t.key)
+    .addColumn('lease_until', t.key)
+    .addColumn('inserted_at', t.key, (c) => c.notNull())
+    .addColumn('updated_at', t.key, (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('deliveries_message_order').on('deliveries').columns(['message_id', 'inserted_at', 'id']).execute()
+  await db.schema.createIndex('deliveries_room').on('deliveries').column('room_id').execute()
+  // The claim query reads only unfinished rows, so both of its indexes are partial: delivered history
+  // (the bulk of the table) costs a claim nothing. One serves "is there an older unfinished delivery in
+  // this conversation" (the head check), the other walks unfinished rows in claim order (due-ness).
+  await db.schema.createIndex('deliveries_open_conversation').on('deliveries')
+    .columns(['conversation_key', 'inserted_at', 'id']).where(OPEN_DELIVERY).execute()
+  await db.schema.createIndex('deliveries_open_due').on('deliveries')
+    .columns(['next_attempt_at', 'inserted_at', 'id']).where(OPEN_DELIVERY).execute()
+
+  await db.schema.createTable('dead_letters')
+    .addColumn('id', t.key, (c) => c.primaryKey())
+    .addColumn('delivery_id', t.key, (c) => c.notNull())
+    .addColumn('room_id', t.key, (c) => c.notNull().references('rooms.id').onDelete('cascade'))
+    .addColumn('message_id', t.key, (c) => c.notNull())
+    .addColumn('bridge_id', t.key, (c) => c.notNull())
+    .addColumn('external_room_id', t.key, (c) => c.notNull())
+    .addColumn('reason', 'text', (c) => c.notNull())
+    .addColumn('attempts', 'integer', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('inserted_at', t.key, (c) => c.notNull())
+    .addColumn('updated_at', t.key, (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('dead_letters_order').on('dead_letters').columns(['inserted_at', 'id']).execute()
+  await db.schema.createIndex('dead_letters_status_order').on('dead_letters').columns(['status', 'inserted_at', 'id']).execute()
+  await db.schema.createIndex('dead_letters_room').on('dead_letters').column('room_id').execute()
+
+  await db.schema.createTable('ingress_subscriptions')
+    .addColumn('bridge_id', t.key, (c) => c.notNull())
+    .addColumn('id', t.key, (c) => c.notNull())
+    .addColumn('adapter', 'text', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('url', 'text')
+    .addColumn('instructions', 'text')
+    .addColumn('metadata', t.json, (c) => c.notNull())
+    .addColumn('inserted_at', t.key, (c) => c.notNull())
+    .addColumn('updated_at', t.key, (c) => c.notNull())
+    .addPrimaryKeyConstraint('ingress_subscriptions_pk', ['bridge_id', 'id'])
+    .execute()
+}
+
 /** The store's migrations by name, for a dialect and (Postgres) a schema. */
 export function storeMigrations(kind: SqlDialectKind, schema?: string): Record<string, Migration> {
   const types = columnTypes(kind)
   const scoped = (db: Kysely<any>) => (schema === undefined ? db : db.withSchema(schema))
   return {
     '0001_initial': { up: (db) => initial(scoped(db), types) },
+    '0002_runtime': { up: (db) => runtime(scoped(db), types) },
   }
 }
 

@@ -9,17 +9,6 @@ type ParticipantOps = Pick<MessagingStore,
   'createParticipant' | 'getParticipant' | 'getParticipantByExternalId' | 'getOrCreateParticipantByExternalId' |
   'updateParticipant' | 'addRoomMember' | 'removeRoomMember' | 'listRoomMembers'>
 
-async function loadParticipant(db: Kysely<Database>, id: string): Promise<Participant | null> {
-  const row = await db.selectFrom('participants').selectAll().where('id', '=', id).executeTakeFirst()
-  return row === undefined ? null : participantOf(row)
-}
-
-async function ownerOf(db: Kysely<Database>, channel: string, externalUserId: string): Promise<string | undefined> {
-  const row = await db.selectFrom('participant_external_ids').select('participant_id')
-    .where('channel', '=', channel).where('external_user_id', '=', externalUserId).executeTakeFirst()
-  return row?.participant_id
-}
-
 /** Inserts the unique `(channel, externalUserId)` rows of a participant. */
 async function insertExternalIds(tx: Kysely<Database>, p: Participant, skipChannel?: string): Promise<void> {
   const rows = Object.entries(p.externalIds)
@@ -29,6 +18,12 @@ async function insertExternalIds(tx: Kysely<Database>, p: Participant, skipChann
 }
 
 export function participantOps(ctx: SqlContext): ParticipantOps {
+  const st = ctx.statements
+  const loadParticipant = async (db: Kysely<Database>, id: string): Promise<Participant | null> => {
+    const row = await st.participantById(db, id)
+    return row === undefined ? null : participantOf(row)
+  }
+  const ownerOf = (db: Kysely<Database>, channel: string, externalUserId: string) => st.externalIdOwner(db, channel, externalUserId)
   const lock = ctx.kind === 'postgres'
 
   return {
@@ -44,15 +39,14 @@ export function participantOps(ctx: SqlContext): ParticipantOps {
     getParticipant: (id) => loadParticipant(ctx.db, id),
 
     getParticipantByExternalId: async (channel, externalUserId) => {
-      const owner = await ownerOf(ctx.db, channel, externalUserId)
-      return owner === undefined ? null : loadParticipant(ctx.db, owner)
+      const row = await st.participantByExternalId(ctx.db, channel, externalUserId)
+      return row === undefined ? null : participantOf(row)
     },
 
     getOrCreateParticipantByExternalId: async (channel, externalUserId, candidate) => {
       // Fast path outside the write queue: a committed owner is the answer.
-      const owner = await ownerOf(ctx.db, channel, externalUserId)
-      const committed = owner === undefined ? null : await loadParticipant(ctx.db, owner)
-      if (committed !== null) return { participant: committed, created: false }
+      const committed = await st.participantByExternalId(ctx.db, channel, externalUserId)
+      if (committed !== undefined) return { participant: participantOf(committed), created: false }
       return mapErrors(ctx.name, { conflict: `participant ${candidate.id} or one of its external ids exists already` }, () =>
         ctx.write(async (tx) => {
           const found = async () => {

@@ -1,32 +1,26 @@
 import { ConflictError, decodeKeyCursor, encodeKeyCursor, type MessagingStore, type Page, type Room, type RoomBinding } from '@jido-messaging/core'
 import type { Kysely } from 'kysely'
-import { bindingOf, bindingRowOf, roomOf, roomRowOf, type BindingRow } from './codec.js'
+import { bindingOf, bindingRowOf, roomOf, roomRowOf } from './codec.js'
 import type { SqlContext } from './context.js'
 import { mapErrors } from './db-errors.js'
 import type { Database } from './schema.js'
+import type { Statements } from './statements.js'
 
 type RoomOps = Pick<MessagingStore,
   'createRoom' | 'saveRoom' | 'getRoom' | 'listRooms' | 'deleteRoom' | 'getOrCreateRoomByBinding' | 'getRoomByBinding' |
   'insertRoomBinding' | 'getRoomBinding' | 'listRoomBindings' | 'deleteRoomBinding'>
 
-function bindingsOf(db: Kysely<Database>, roomId: string): Promise<BindingRow[]> {
-  return db.selectFrom('room_bindings').selectAll().where('room_id', '=', roomId).orderBy('inserted_at').orderBy('id').execute()
-}
-
 /** A room with its bindings, or null. */
-export async function loadRoom(db: Kysely<Database>, id: string): Promise<Room | null> {
-  const row = await db.selectFrom('rooms').selectAll().where('id', '=', id).executeTakeFirst()
+export async function loadRoom(st: Statements, db: Kysely<Database>, id: string): Promise<Room | null> {
+  const row = await st.roomById(db, id)
   if (row === undefined) return null
-  return roomOf(row, (await bindingsOf(db, id)).map(bindingOf))
-}
-
-function findBinding(db: Kysely<Database>, channel: string, bridgeId: string, externalRoomId: string) {
-  return db.selectFrom('room_bindings').selectAll()
-    .where('channel', '=', channel).where('bridge_id', '=', bridgeId).where('external_room_id', '=', externalRoomId)
-    .executeTakeFirst()
+  return roomOf(row, (await st.bindingsOfRoom(db, id)).map(bindingOf))
 }
 
 export function roomOps(ctx: SqlContext): RoomOps {
+  const st = ctx.statements
+  const findBinding = (db: Kysely<Database>, channel: string, bridgeId: string, externalRoomId: string) =>
+    st.bindingByKey(db, channel, bridgeId, externalRoomId)
   const bindingRow = (b: RoomBinding, roomId = b.roomId) => bindingRowOf({ ...b, roomId }, ctx.bool)
 
   return {
@@ -58,10 +52,10 @@ export function roomOps(ctx: SqlContext): RoomOps {
             }
             await tx.insertInto('room_bindings').values(bindingRow(b, room.id)).execute()
           }
-          return (await loadRoom(tx, room.id))!
+          return (await loadRoom(st, tx, room.id))!
         })),
 
-    getRoom: (id) => loadRoom(ctx.db, id),
+    getRoom: (id) => loadRoom(st, ctx.db, id),
 
     listRooms: async ({ limit, cursor }): Promise<Page<Room>> => {
       const after = cursor === undefined ? undefined : decodeKeyCursor(cursor)
@@ -95,21 +89,26 @@ export function roomOps(ctx: SqlContext): RoomOps {
         await tx.deleteFrom('room_bindings').where('room_id', '=', id).execute()
         await tx.deleteFrom('room_members').where('room_id', '=', id).execute()
         await tx.deleteFrom('routing_policies').where('room_id', '=', id).execute()
+        await tx.deleteFrom('deliveries').where('room_id', '=', id).execute()
+        await tx.deleteFrom('dead_letters').where('room_id', '=', id).execute()
         const result = await tx.deleteFrom('rooms').where('id', '=', id).executeTakeFirst()
         return result.numDeletedRows > 0n
       }),
 
     getOrCreateRoomByBinding: async (room, binding) => {
       // Fast path outside the write queue: a committed binding is the answer.
-      const committed = await findBinding(ctx.db, binding.channel, binding.bridgeId, binding.externalRoomId)
-      const committedRoom = committed === undefined ? null : await loadRoom(ctx.db, committed.room_id)
-      if (committed !== undefined && committedRoom !== null) return { room: committedRoom, binding: bindingOf(committed), created: false }
+      const committed = await st.roomByBindingKey(ctx.db, binding.channel, binding.bridgeId, binding.externalRoomId)
+      if (committed !== undefined) {
+        const bindings = committed.bindings.map(bindingOf)
+        const own = bindings.find((b) => b.channel === binding.channel && b.bridgeId === binding.bridgeId && b.externalRoomId === binding.externalRoomId)!
+        return { room: roomOf(committed.room, bindings), binding: own, created: false }
+      }
       return mapErrors(ctx.name, { conflict: `room ${room.id} or binding ${binding.id} exists already` }, () =>
         ctx.write(async (tx) => {
           const found = async () => {
             const existing = await findBinding(tx, binding.channel, binding.bridgeId, binding.externalRoomId)
             if (existing === undefined) return undefined
-            return { room: (await loadRoom(tx, existing.room_id))!, binding: bindingOf(existing), created: false }
+            return { room: (await loadRoom(st, tx, existing.room_id))!, binding: bindingOf(existing), created: false }
           }
           const before = await found()
           if (before !== undefined) return before
@@ -131,8 +130,8 @@ export function roomOps(ctx: SqlContext): RoomOps {
     },
 
     getRoomByBinding: async (channel, bridgeId, externalRoomId) => {
-      const b = await findBinding(ctx.db, channel, bridgeId, externalRoomId)
-      return b === undefined ? null : loadRoom(ctx.db, b.room_id)
+      const found = await st.roomByBindingKey(ctx.db, channel, bridgeId, externalRoomId)
+      return found === undefined ? null : roomOf(found.room, found.bindings.map(bindingOf))
     },
 
     insertRoomBinding: (binding) =>
@@ -149,7 +148,7 @@ export function roomOps(ctx: SqlContext): RoomOps {
       return row === undefined ? null : bindingOf(row)
     },
 
-    listRoomBindings: async (roomId) => (await bindingsOf(ctx.db, roomId)).map(bindingOf),
+    listRoomBindings: async (roomId) => (await st.bindingsOfRoom(ctx.db, roomId)).map(bindingOf),
 
     deleteRoomBinding: (id) =>
       ctx.write(async (tx) => (await tx.deleteFrom('room_bindings').where('id', '=', id).executeTakeFirst()).numDeletedRows > 0n),

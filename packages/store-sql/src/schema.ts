@@ -118,6 +118,59 @@ export interface RoutingPoliciesTable {
 export interface DedupeKeysTable {
   key: string
   expires_at: string
+  /** The message committed with the claim (commitMessage); null for a bare claimDedupeKey. Added by 0002_runtime. */
+  message_id: ColumnType<string | null, string | null | undefined, string | null>
+}
+
+/** The outbox: one row per platform message to send (a chunk of an outbound message to one route). */
+export interface DeliveriesTable {
+  id: string
+  message_id: string
+  room_id: string
+  bridge_id: string
+  channel: string
+  external_room_id: string
+  external_thread_id: string | null
+  external_reply_to_id: string | null
+  text: string
+  chunk_index: number
+  chunk_count: number
+  conversation_key: string
+  status: string
+  attempts: number
+  next_attempt_at: string
+  last_error: string | null
+  external_message_id: string | null
+  lease_owner: string | null
+  lease_until: string | null
+  inserted_at: string
+  updated_at: string
+}
+
+export interface DeadLettersTable {
+  id: string
+  delivery_id: string
+  room_id: string
+  message_id: string
+  bridge_id: string
+  external_room_id: string
+  reason: string
+  attempts: number
+  status: string
+  inserted_at: string
+  updated_at: string
+}
+
+export interface IngressSubscriptionsTable {
+  bridge_id: string
+  id: string
+  adapter: string
+  status: string
+  url: string | null
+  instructions: string | null
+  metadata: JsonColumn
+  inserted_at: string
+  updated_at: string
 }
 
 export interface Database {
@@ -131,4 +184,7 @@ export interface Database {
   bridge_configs: BridgeConfigsTable
   routing_policies: RoutingPoliciesTable
   dedupe_keys: DedupeKeysTable
+  deliveries: DeliveriesTable
+  dead_letters: DeadLettersTable
+  ingress_subscriptions: IngressSubscriptionsTable
 }

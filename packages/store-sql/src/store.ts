@@ -1,17 +1,22 @@
-import { StoreUnavailableError, type MessagingStore } from '@jido-messaging/core'
+import { StoreUnavailableError, type MessagingStore, type RuntimeStore } from '@jido-messaging/core'
 import { Kysely, sql, type Dialect } from 'kysely'
 import { boolCodec } from './codec.js'
+import { commitOps } from './commit.js'
 import { configOps } from './configs.js'
+import { deadLetterOps } from './dead-letters.js'
 import type { SqlContext } from './context.js'
 import type { SqlDialectKind } from './dialect.js'
 import { toStoreError } from './db-errors.js'
 import { GroupCommitter, type GroupCommitOptions } from './group-commit.js'
+import { ingressOps } from './ingress.js'
 import { InsertCache } from './insert-cache.js'
 import { messageOps } from './messages.js'
 import { runMigrations } from './migrate.js'
+import { outboxOps } from './outbox.js'
 import { participantOps } from './participants.js'
 import { roomOps } from './rooms.js'
 import type { Database } from './schema.js'
+import { Statements } from './statements.js'
 import { threadOps } from './threads.js'
 
 export type GroupCommitTuning = Pick<GroupCommitOptions, 'maxBatchSize' | 'maxInFlight' | 'maxAttempts'> & {
@@ -34,8 +39,11 @@ export interface SqlStoreConfig {
   groupCommit?: Partial<GroupCommitTuning>
 }
 
-/** A `MessagingStore` over SQL, with the optional lifecycle members always present. */
-export interface SqlStore extends MessagingStore {
+/**
+ * A `MessagingStore` and `RuntimeStore` (atomic message commits with dedupe, the outbox, dead letters,
+ * ingress subscriptions) over SQL, with the optional lifecycle members always present.
+ */
+export interface SqlStore extends MessagingStore, RuntimeStore {
   start(): Promise<void>
   stop(): Promise<void>
   migrate(): Promise<void>
@@ -59,6 +67,7 @@ export function createSqlStore(config: SqlStoreConfig): SqlStore {
   const { name, kind } = config
   const tuning = { ...defaults[kind], ...config.groupCommit }
   const inserts = new InsertCache()
+  const statements = new Statements()
   let open: Open | undefined
   let opening: Promise<Open> | undefined
   let stopped = false
@@ -144,9 +153,13 @@ export function createSqlStore(config: SqlStoreConfig): SqlStore {
       }, { table, row: row as Record<string, unknown>, result })),
     bool: boolCodec(kind),
     inserts,
+    statements,
   }
 
-  const ops = { ...roomOps(ctx), ...participantOps(ctx), ...messageOps(ctx), ...threadOps(ctx), ...configOps(ctx) }
+  const ops = {
+    ...roomOps(ctx), ...participantOps(ctx), ...messageOps(ctx), ...threadOps(ctx), ...configOps(ctx),
+    ...commitOps(ctx), ...outboxOps(ctx), ...deadLetterOps(ctx), ...ingressOps(ctx),
+  }
   // Calls before start() start the store first, so a store also works without an explicit start;
   // calls after stop() reject until start() is called again.
   const lazy = Object.fromEntries(Object.entries(ops).map(([key, op]) => {

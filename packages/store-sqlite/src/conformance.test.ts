@@ -1,36 +1,32 @@
 import type { MessagingStore } from '@jido-messaging/core'
-import { messagingConformance, storeConformance } from '@jido-messaging/testing'
-import { createSqliteStore } from './index.js'
+import { messagingConformance, runtimeStoreConformance, storeConformance } from '@jido-messaging/testing'
+import { createSqliteStore, type SqliteStore } from './index.js'
 import { tempDatabase } from './test-fixtures/temp-db.js'
 
 // Each test gets its own database file; the peer handle opens the same file with its own connection,
-// as a second process would.
+// as a second process would. (The bridge runtime suite over this store, which needs adapter-webhook, runs
+// in packages/adapter-webhook: that package depends on this one, and the reverse would be a cycle.)
 const files = new WeakMap<MessagingStore, { filename: string; remove(): void }>()
 
-storeConformance({
-  name: 'store-sqlite',
-  create: () => {
-    const db = tempDatabase()
-    const store = createSqliteStore({ filename: db.filename })
-    files.set(store, db)
-    return store
-  },
-  destroy: async (store) => {
-    await store.stop?.()
-    files.get(store)?.remove()
-  },
-  capabilities: { crossProcess: true },
-  connectPeer: (store) => createSqliteStore({ filename: files.get(store)!.filename }),
-})
+function create(): SqliteStore {
+  const db = tempDatabase()
+  const store = createSqliteStore({ filename: db.filename })
+  files.set(store, db)
+  return store
+}
+
+async function destroy(store: MessagingStore): Promise<void> {
+  await store.stop?.()
+  files.get(store)?.remove()
+}
+
+const connectPeer = (store: MessagingStore) => createSqliteStore({ filename: files.get(store)!.filename })
+
+storeConformance({ name: 'store-sqlite', create, destroy, capabilities: { crossProcess: true }, connectPeer })
+
+// Atomic commits with dedupe, the outbox and its leases, dead letters and ingress subscriptions, also
+// raced across two connections on one file.
+runtimeStoreConformance({ name: 'store-sqlite', create, destroy, capabilities: { crossProcess: true }, connectPeer })
 
 // The public API (createMessaging) over the same store, one fresh file per test.
-messagingConformance({
-  name: 'store-sqlite',
-  create: () => {
-    const db = tempDatabase()
-    const store = createSqliteStore({ filename: db.filename })
-    files.set(store, db)
-    return store
-  },
-  destroy: (store) => files.get(store)?.remove(),
-})
+messagingConformance({ name: 'store-sqlite', create, destroy: (store) => files.get(store)?.remove() })

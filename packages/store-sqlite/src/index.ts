@@ -1,2 +1,2 @@
-export { createSqliteStore, type SqliteStoreOptions } from './store.js'
+export { createSqliteStore, type SqliteStore, type SqliteStoreOptions } from './store.js'
 export type { SqlStore } from '@jido-messaging/store-sql'

@@ -38,8 +38,14 @@ function openDatabase(filename: string, busyTimeoutMs: number, walPages: number)
   }
 }
 
-/** A `MessagingStore` on SQLite via better-sqlite3: the gateway's embedded default. */
-export function createSqliteStore(options: SqliteStoreOptions): SqlStore {
+/** What {@link createSqliteStore} returns: a `MessagingStore` and `RuntimeStore` with start/stop/migrate. */
+export type SqliteStore = SqlStore
+
+/**
+ * A `MessagingStore` and `RuntimeStore` (message commits with dedupe, outbox, dead letters, ingress
+ * subscriptions) on SQLite via better-sqlite3: the gateway's embedded default.
+ */
+export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000
   const walPages = options.walAutoCheckpointPages ?? 4000
   return createSqlStore({

@@ -1,0 +1,127 @@
+import { CompiledQuery, type Compilable, type Kysely, type QueryResult } from 'kysely'
+import type { Database } from './schema.js'
+import type { BindingRow, BridgeConfigRow, ParticipantRow, RoomRow, RoutingPolicyRow } from './codec.js'
+
+/**
+ * Hot-path statements compile once (as {@link InsertCache} does for inserts): kysely builds and compiles
+ * a query on first use and later calls reuse its SQL text with new parameter values. The text is cached
+ * only when kysely bound exactly the given values in the given order, so reuse is provably the same
+ * query. (The SQLite store also prepares each distinct text once; see store-sqlite's statement cache.)
+ */
+export class Statements {
+  readonly #sql = new Map<string, string>()
+
+  /** Runs the query named `name`, built by `build` with `params` as its parameters in order. */
+  async execute<R>(db: Kysely<Database>, name: string, params: readonly unknown[], build: (db: Kysely<Database>) => Compilable<R>): Promise<QueryResult<R>> {
+    const cached = this.#sql.get(name)
+    if (cached !== undefined) return db.executeQuery<R>(CompiledQuery.raw(cached, params as unknown[]))
+    const compiled = build(db).compile()
+    if (compiled.parameters.length === params.length && compiled.parameters.every((p, i) => p === params[i])) {
+      this.#sql.set(name, compiled.sql)
+    }
+    return db.executeQuery(compiled)
+  }
+
+  /**
+   * Claims `key` for `message_id` until `expires_at` when it is free (absent, or expired at `now`);
+   * resolves whether this call took it.
+   */
+  async claimDedupe(db: Kysely<Database>, claim: { key: string; expires_at: string; message_id: string | null }, now: string): Promise<boolean> {
+    const result = await this.execute(db, 'claimDedupe', [claim.key, claim.expires_at, claim.message_id, now], (d) =>
+      d.insertInto('dedupe_keys').values({ key: claim.key, expires_at: claim.expires_at, message_id: claim.message_id })
+        .onConflict((oc) => oc.column('key')
+          .doUpdateSet((eb) => ({ expires_at: eb.ref('excluded.expires_at'), message_id: eb.ref('excluded.message_id') }))
+          .where('dedupe_keys.expires_at', '<=', now))
+        .returning('key'))
+    return result.rows.length > 0
+  }
+
+  /** The message id stored with the claim of `key` (null: none, or a bare claimDedupeKey). */
+  async dedupeMessageId(db: Kysely<Database>, key: string): Promise<string | null | undefined> {
+    const result = await this.execute(db, 'dedupeMessageId', [key], (d) =>
+      d.selectFrom('dedupe_keys').select('message_id').where('key', '=', key))
+    return result.rows[0]?.message_id
+  }
+
+  /** Records a membership unless present; resolves whether this call added it. */
+  async addMember(db: Kysely<Database>, row: { room_id: string; participant_id: string; joined_at: string }): Promise<boolean> {
+    const result = await this.execute(db, 'addMember', [row.room_id, row.participant_id, row.joined_at], (d) =>
+      d.insertInto('room_members').values(row)
+        .onConflict((oc) => oc.columns(['room_id', 'participant_id']).doNothing())
+        .returning('room_id'))
+    return result.rows.length > 0
+  }
+
+  // ---- reads on the ingest path (each ingested event runs all of them) ----
+
+  async bridgeConfigById(db: Kysely<Database>, id: string): Promise<BridgeConfigRow | undefined> {
+    return (await this.execute(db, 'bridgeConfigById', [id], (d) => d.selectFrom('bridge_configs').selectAll().where('id', '=', id))).rows[0]
+  }
+
+  async routingPolicyByRoom(db: Kysely<Database>, roomId: string): Promise<RoutingPolicyRow | undefined> {
+    return (await this.execute(db, 'routingPolicyByRoom', [roomId], (d) =>
+      d.selectFrom('routing_policies').selectAll().where('room_id', '=', roomId))).rows[0]
+  }
+
+  async roomById(db: Kysely<Database>, id: string): Promise<RoomRow | undefined> {
+    return (await this.execute(db, 'roomById', [id], (d) => d.selectFrom('rooms').selectAll().where('id', '=', id))).rows[0]
+  }
+
+  /** The binding of a binding key. */
+  async bindingByKey(db: Kysely<Database>, channel: string, bridgeId: string, externalRoomId: string): Promise<BindingRow | undefined> {
+    return (await this.execute(db, 'bindingByKey', [channel, bridgeId, externalRoomId], (d) =>
+      d.selectFrom('room_bindings').selectAll()
+        .where('channel', '=', channel).where('bridge_id', '=', bridgeId).where('external_room_id', '=', externalRoomId))).rows[0]
+  }
+
+  /** A room's bindings in (inserted_at, id) order. */
+  async bindingsOfRoom(db: Kysely<Database>, roomId: string): Promise<BindingRow[]> {
+    return (await this.execute(db, 'bindingsOfRoom', [roomId], (d) =>
+      d.selectFrom('room_bindings').selectAll().where('room_id', '=', roomId).orderBy('inserted_at').orderBy('id'))).rows
+  }
+
+  async participantById(db: Kysely<Database>, id: string): Promise<ParticipantRow | undefined> {
+    return (await this.execute(db, 'participantById', [id], (d) => d.selectFrom('participants').selectAll().where('id', '=', id))).rows[0]
+  }
+
+  /** The participant owning an external id. */
+  async externalIdOwner(db: Kysely<Database>, channel: string, externalUserId: string): Promise<string | undefined> {
+    return (await this.execute(db, 'externalIdOwner', [channel, externalUserId], (d) =>
+      d.selectFrom('participant_external_ids').select('participant_id')
+        .where('channel', '=', channel).where('external_user_id', '=', externalUserId))).rows[0]?.participant_id
+  }
+
+  /**
+   * The room bound to a binding key with all its bindings (in (inserted_at, id) order), in one statement:
+   * the key's binding joined to its room and the room's bindings.
+   */
+  async roomByBindingKey(db: Kysely<Database>, channel: string, bridgeId: string, externalRoomId: string): Promise<{ room: RoomRow; bindings: BindingRow[] } | undefined> {
+    const { rows } = await this.execute(db, 'roomByBindingKey', [channel, bridgeId, externalRoomId], (d) =>
+      d.selectFrom('room_bindings as k')
+        .innerJoin('rooms as r', 'r.id', 'k.room_id')
+        .innerJoin('room_bindings as b', 'b.room_id', 'r.id')
+        .select([
+          'r.id', 'r.type', 'r.name', 'r.metadata', 'r.inserted_at',
+          'b.id as b_id', 'b.channel as b_channel', 'b.bridge_id as b_bridge_id', 'b.external_room_id as b_external_room_id',
+          'b.direction as b_direction', 'b.enabled as b_enabled', 'b.inserted_at as b_inserted_at',
+        ])
+        .where('k.channel', '=', channel).where('k.bridge_id', '=', bridgeId).where('k.external_room_id', '=', externalRoomId)
+        .orderBy('b.inserted_at').orderBy('b.id'))
+    const first = rows[0]
+    if (first === undefined) return undefined
+    return {
+      room: { id: first.id, type: first.type, name: first.name, metadata: first.metadata, inserted_at: first.inserted_at },
+      bindings: rows.map((r) => ({
+        id: r.b_id, room_id: first.id, channel: r.b_channel, bridge_id: r.b_bridge_id, external_room_id: r.b_external_room_id,
+        direction: r.b_direction, enabled: r.b_enabled, inserted_at: r.b_inserted_at,
+      })),
+    }
+  }
+
+  /** The participant owning an external id, in one statement. */
+  async participantByExternalId(db: Kysely<Database>, channel: string, externalUserId: string): Promise<ParticipantRow | undefined> {
+    return (await this.execute(db, 'participantByExternalId', [channel, externalUserId], (d) =>
+      d.selectFrom('participant_external_ids as x').innerJoin('participants as p', 'p.id', 'x.participant_id').selectAll('p')
+        .where('x.channel', '=', channel).where('x.external_user_id', '=', externalUserId))).rows[0]
+  }
+}
