@@ -25,6 +25,7 @@ import { deadLettersApi } from './outbound/dead-letters.js'
 import { outboundApi } from './outbound/router.js'
 import { DeliveryWorker } from './outbound/worker.js'
 import { requireId } from './validate.js'
+import { ReadCache } from './bridge/read-cache.js'
 
 export interface MessagingOptions {
   /** Where everything is persisted, e.g. `createMemoryStore()` or `createSqliteStore({ filename })`. */
@@ -51,6 +52,12 @@ export interface MessagingOptions {
   }
   /** Listener supervision options. */
   bridgeWorkers?: BridgeWorkerOptions
+  /**
+   * How long the ingest and delivery hot paths may reuse bridge configs, routing policies, bindings and
+   * senders they read (default 1000 ms; 0 turns it off). Writes through this instance clear it at once;
+   * another process's changes are seen within this time.
+   */
+  cacheTtlMs?: number
   /** Where background failures are reported (default console.warn). */
   onError?: (error: unknown, where: string) => void
 }
@@ -91,11 +98,13 @@ export function createMessaging(options: MessagingOptions) {
   const registry = new AdapterRegistry(options.adapters ?? [], options.secrets ?? envSecretResolver)
   const runtimeStore = isRuntimeStore(options.store) ? options.store : undefined
   const fullStore = (runtimeStore ?? options.store) as MessagingStore & RuntimeStore
+  const cache = new ReadCache(options.store, options.cacheTtlMs ?? 1000)
   let kick = () => {}
   const outbound = outboundApi(ctx, fullStore, registry, () => kick())
   const worker = runtimeStore
     ? new DeliveryWorker(runtimeStore, registry, {
       workerId: options.delivery?.workerId ?? instanceId,
+      configOf: (id) => cache.bridgeConfig(id),
       ...(options.delivery?.pollMs === undefined ? {} : { pollMs: options.delivery.pollMs }),
       ...(options.delivery?.concurrency === undefined ? {} : { concurrency: options.delivery.concurrency }),
       ...(options.delivery?.leaseMs === undefined ? {} : { leaseMs: options.delivery.leaseMs }),
@@ -109,10 +118,22 @@ export function createMessaging(options: MessagingOptions) {
   kick = () => worker?.kick()
   if (runtimeStore) ctx.outbound = outbound.hooks
   const events = eventsApi(ctx)
-  const pipeline = createIngestPipeline(ctx, fullStore, registry, options.ingest ?? {}, events, () => kick())
+  const pipeline = createIngestPipeline(ctx, fullStore, registry, options.ingest ?? {}, events, () => kick(), cache)
   const bridges = new BridgeWorkers(ctx, options.store, registry, (config, adapter, event) => pipeline.ingest(config, adapter, event), options.bridgeWorkers)
-  const reconcile = () => void bridges.reconcile().catch((e) => onError(e, 'bridge reconcile'))
-  const webhooks = webhookApi(options.store, registry, {
+  const reconcile = () => {
+    cache.clear()
+    void bridges.reconcile().catch((e) => onError(e, 'bridge reconcile'))
+  }
+  /** Runs a write that may change what the hot-path cache holds, then clears it. */
+  const clearing = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+    try {
+      return await fn(...args)
+    } finally {
+      cache.clear()
+    }
+  }
+  const rooms = roomsApi(ctx)
+  const webhooks = webhookApi((id) => cache.bridgeConfig(id), registry, {
     ingest: (config, adapter, event, causationId) => {
       bridges.known(config)
       bridges.touch(config.id, 'lastIngressAt')
@@ -161,12 +182,18 @@ export function createMessaging(options: MessagingOptions) {
   }
 
   const api = guard({
-    ...roomsApi(ctx),
+    ...rooms,
+    deleteRoom: clearing(rooms.deleteRoom),
+    saveRoomRecord: clearing(rooms.saveRoomRecord),
+    createRoomBinding: clearing(rooms.createRoomBinding),
+    deleteRoomBinding: clearing(rooms.deleteRoomBinding),
     ...participantsApi(ctx),
     ...messagesApi(ctx),
     ...threadsApi(ctx),
     ...events,
     ...config,
+    putRoutingPolicy: clearing(config.putRoutingPolicy),
+    deleteRoutingPolicy: clearing(config.deleteRoutingPolicy),
     async putBridgeConfig(attrs: Parameters<typeof config.putBridgeConfig>[0]) {
       const saved = await config.putBridgeConfig(attrs)
       reconcile()
@@ -177,7 +204,7 @@ export function createMessaging(options: MessagingOptions) {
       reconcile()
       return deleted
     },
-    ...topologyApi(ctx, registry, reconcile),
+    ensureBridgeRoom: clearing(topologyApi(ctx, registry, reconcile).ensureBridgeRoom),
     ...needsRuntime(outbound.api),
     ...needsRuntime(webhooks),
     ...needsRuntime(deadLettersApi(fullStore, () => kick())),

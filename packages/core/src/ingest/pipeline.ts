@@ -12,6 +12,7 @@ import { planDeliveries, resolveRoutes } from '../outbound/routes.js'
 import { SignalTypes } from '../signals/types.js'
 import { findMentions, parseCommand } from './commands.js'
 import { applyMediaPolicy, runPolicy } from './policies.js'
+import type { ReadCache } from '../bridge/read-cache.js'
 import { InboundEventSchema, type IngestOptions, type IngestOutcome } from './types.js'
 
 type FullStore = MessagingStore & RuntimeStore
@@ -32,7 +33,9 @@ export function createIngestPipeline(
   options: IngestOptions,
   reactions: ReactionCommands,
   kick: () => void,
+  cache: ReadCache,
 ) {
+  const cachedReads = { listRoomBindings: (id: string) => cache.bindings(id), getBridgeConfig: (id: string) => cache.bridgeConfig(id) }
   const dedupeWindowMs = Math.max(DAY_MS, options.dedupeWindowMs ?? DAY_MS)
   /** In-process copies of one platform message wait for the first one's commit. */
   const inFlight = new Map<string, Promise<IngestOutcome>>()
@@ -52,20 +55,18 @@ export function createIngestPipeline(
       metadata: {},
       insertedAt: now,
     }
-    return (await store.getOrCreateParticipantByExternalId(channel, event.externalUserId, candidate)).participant
+    return cache.sender(channel, event.externalUserId,
+      async () => (await store.getOrCreateParticipantByExternalId(channel, event.externalUserId, candidate)).participant)
   }
 
   async function ingestMessage(config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent, causationId?: string): Promise<IngestOutcome> {
     const channel = adapter.channel
     const bridgeId = config.id
     const bridge = { bridgeId, options: config.options }
-    const existingRoom = await store.getRoomByBinding(channel, bridgeId, event.externalRoomId)
-    if (existingRoom) {
-      const binding = (await store.listRoomBindings(existingRoom.id)).find(
-        (b) => b.channel === channel && b.bridgeId === bridgeId && b.externalRoomId === event.externalRoomId)
-      if (binding && (!binding.enabled || binding.direction === 'outbound')) {
-        return { status: 'rejected', room: existingRoom, reason: 'binding_inbound_disabled' }
-      }
+    const bound = await cache.roomByBinding(channel, bridgeId, event.externalRoomId)
+    const existingRoom = bound?.room ?? null
+    if (bound?.binding && (!bound.binding.enabled || bound.binding.direction === 'outbound')) {
+      return { status: 'rejected', room: bound.room, reason: 'binding_inbound_disabled' }
     }
     const sender = await runPolicy(options.verifySender, { bridge, channel, event, ...(existingRoom ? { room: existingRoom } : {}) })
     if (sender.action === 'reject') return { status: 'rejected', reason: `sender: ${sender.reason ?? 'not verified'}` }
@@ -133,10 +134,10 @@ export function createIngestPipeline(
       updatedAt: now,
     }
 
-    const policy = await store.getRoutingPolicy(room.id)
+    const policy = await cache.routingPolicy(room.id)
     let deliveries: ReturnType<typeof planDeliveries> = []
     if (policy?.mirror) {
-      const routes = await resolveRoutes(store, registry, room.id, policy, { exclude: { bridgeId, externalRoomId: event.externalRoomId } })
+      const routes = await resolveRoutes(cachedReads, registry, room.id, policy, { exclude: { bridgeId, externalRoomId: event.externalRoomId } })
       const who = event.displayName ?? event.username ?? event.externalUserId
       for (const route of routes) {
         const target = registry.get(route.adapter)!

@@ -1,6 +1,5 @@
 import type { AdapterRegistry } from '../bridge/registry.js'
 import type { PlatformAdapter, WebhookReply, WebhookRequest } from '../contracts/platform-adapter.js'
-import type { MessagingStore } from '../contracts/store.js'
 import { isMessagingError, MessagingError, ValidationError, type ErrorCode } from '../errors.js'
 import type { BridgeConfig } from '../model.js'
 import { requireId } from '../validate.js'
@@ -42,10 +41,10 @@ export interface IngestRunner {
   ingest(config: BridgeConfig, adapter: PlatformAdapter, event: import('../contracts/platform-adapter.js').InboundEvent, causationId?: string): Promise<IngestOutcome>
 }
 
-export function webhookApi(store: MessagingStore, registry: AdapterRegistry, pipeline: IngestRunner, maxBodyBytes: number) {
+export function webhookApi(configOf: (id: string) => Promise<BridgeConfig | null>, registry: AdapterRegistry, pipeline: IngestRunner, maxBodyBytes: number) {
   async function bridgeFor(bridgeId: string): Promise<{ config: BridgeConfig; adapter: PlatformAdapter }> {
     requireId(bridgeId, 'bridgeId')
-    const config = await store.getBridgeConfig(bridgeId)
+    const config = await configOf(bridgeId)
     if (!config) throw new MessagingError(`bridge ${bridgeId} not found`, { code: 'BRIDGE_NOT_FOUND', details: { bridgeId } })
     if (!config.enabled) throw new MessagingError(`bridge ${bridgeId} is disabled`, { code: 'BRIDGE_DISABLED', details: { bridgeId } })
     return { config, adapter: registry.require(config) }

@@ -26,7 +26,7 @@ export interface ResolveRoutesOptions {
 
 /** Routes from the room's bindings, ordered by the policy's fallbackOrder, then binding order. */
 export async function resolveRoutes(
-  store: MessagingStore,
+  store: Pick<MessagingStore, 'listRoomBindings' | 'getBridgeConfig'>,
   registry: AdapterRegistry,
   roomId: string,
   policy: RoutingPolicy | null,

@@ -15,6 +15,8 @@ export interface DeliveryWorkerOptions {
   concurrency?: number
   /** How long a leased delivery stays reserved for this worker (default 30 s). */
   leaseMs?: number
+  /** Reads a bridge config (cached by the caller); default: the store. */
+  configOf?: (id: string) => Promise<import('../model.js').BridgeConfig | null>
   /** Called after every attempt settles a delivery's state (sent, retrying, failed, dead_lettered). */
   onSettled: (delivery: OutboxDelivery) => Promise<void>
   onError?: (error: unknown) => void
@@ -128,7 +130,7 @@ export class DeliveryWorker {
   }
 
   private async attempt(delivery: OutboxDelivery): Promise<void> {
-    const config = await this.store.getBridgeConfig(delivery.bridgeId)
+    const config = await (this.options.configOf ?? ((id: string) => this.store.getBridgeConfig(id)))(delivery.bridgeId)
     const attempts = delivery.attempts + 1
     let error: unknown
     if (!config) {
