@@ -177,8 +177,9 @@ describe('adapter-slack through createMessaging', () => {
     expect(threaded.deliveries[0]!.status).toBe('sent')
 
     const posts = h.slack.callsOf('chat.postMessage')
+    // a reply to a message inside a thread goes to that thread's root ts, as Slack asks
     expect(posts.map((c) => [c.params.channel, c.params.thread_ts, c.params.text])).toEqual([
-      ['C0GENERAL', question.externalId, 'the answer'],
+      ['C0GENERAL', root.ts, 'the answer'],
       ['C0GENERAL', root.ts, 'more in the thread'],
     ])
     expect(h.slack.messages('C0GENERAL', { threadTs: root.ts }).map((m) => m.text)).toEqual(['thread root', 'a question in the thread', 'the answer', 'more in the thread'])
