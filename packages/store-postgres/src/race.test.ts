@@ -2,7 +2,11 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { createPostgresStore } from './index.js'
 import { buildPackage } from './test-fixtures/build.js'
 import { adminPool, describeWithPostgres, dropSchema, PG_URL, uniqueSchema } from './test-fixtures/pg-env.js'
-import { raceInParent, spawnRaceChild, type RaceResult } from './test-fixtures/race.js'
+import { raceInParent, spawnRaceChild, type RaceResult } from '@jido-messaging/testing'
+import { fileURLToPath } from 'node:url'
+
+// the built package, as another process would load it
+const BUILT = fileURLToPath(new URL('../dist/index.js', import.meta.url))
 
 const KEYS = 40
 const REPEATS = 5
@@ -29,7 +33,7 @@ await describeWithPostgres('store-postgres: get-or-create raced by other process
 
   it('two child processes and the parent, all migrating a fresh schema, get one room per binding key', async () => {
     const schema = uniqueSchema('race')
-    const children = [0, 1].map(() => spawnRaceChild('race-child.mjs', [PG_URL, schema, String(KEYS), String(REPEATS)]))
+    const children = [0, 1].map(() => spawnRaceChild(BUILT, 'createPostgresStore', { connectionString: PG_URL, schema, poolSize: 4 }, KEYS, REPEATS))
     const store = createPostgresStore({ connectionString: PG_URL, schema, poolSize: 4 })
     try {
       await store.start()

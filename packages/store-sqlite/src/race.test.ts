@@ -1,7 +1,11 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createSqliteStore } from './index.js'
 import { buildPackage } from './test-fixtures/build.js'
-import { raceInParent, spawnRaceChild, type RaceResult } from './test-fixtures/race.js'
+import { raceInParent, spawnRaceChild, type RaceResult } from '@jido-messaging/testing'
+import { fileURLToPath } from 'node:url'
+
+// the built package, as another process would load it
+const BUILT = fileURLToPath(new URL('../dist/index.js', import.meta.url))
 import { tempDatabase } from './test-fixtures/temp-db.js'
 
 const KEYS = 40
@@ -31,7 +35,7 @@ describe('store-sqlite: get-or-create raced by other processes on one file', () 
   it('two child processes and the parent, all starting on an empty file, get one room per binding key', async () => {
     const db = tempDatabase()
     cleanups.push(db.remove)
-    const children = [0, 1].map(() => spawnRaceChild('race-child.mjs', [db.filename, String(KEYS), String(REPEATS)]))
+    const children = [0, 1].map(() => spawnRaceChild(BUILT, 'createSqliteStore', { filename: db.filename }, KEYS, REPEATS))
     const store = createSqliteStore({ filename: db.filename })
     try {
       await store.start()

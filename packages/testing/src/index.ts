@@ -63,3 +63,4 @@ export type {
 } from './fakes/discord/index.js'
 export * from './fakes/slack/index.js'
 export * from './fakes/telegram/index.js'
+export { raceInParent, spawnRaceChild, type RaceChild, type RaceResult } from './race/index.js'

@@ -11,9 +11,14 @@ export interface RaceChild {
   results: Promise<RaceResult[]>
 }
 
-/** Spawns `node race-child.mjs <args>` and exposes its handshake and its printed results. */
-export function spawnRaceChild(script: string, args: string[]): RaceChild {
-  const child: ChildProcess = spawn(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), script), ...args],
+const childScript = join(dirname(fileURLToPath(import.meta.url)), 'race-child.mjs')
+
+/**
+ * Spawns a separate process that opens a store with `factory(options)` from the built module at
+ * `modulePath` and races getOrCreateRoomByBinding against the parent; exposes its handshake and results.
+ */
+export function spawnRaceChild(modulePath: string, factory: string, options: Record<string, unknown>, keyCount: number, repeats: number): RaceChild {
+  const child: ChildProcess = spawn(process.execPath, [childScript, modulePath, factory, JSON.stringify(options), String(keyCount), String(repeats)],
     { stdio: ['pipe', 'pipe', 'pipe'] })
   let out = ''
   let err = ''

@@ -1,11 +1,14 @@
-// A second process racing the parent: opens the same Postgres schema, waits for "go" on stdin, then calls
-// getOrCreateRoomByBinding for every key (several times each, concurrently) and prints the room ids.
+// A second process racing the parent on one store: imports the store module given on the command line,
+// calls its factory with the JSON options given, waits for "go" on stdin, then calls
+// getOrCreateRoomByBinding for every key (several times each, concurrently) and prints the results.
+// Usage: node race-child.mjs <module path> <factory name> <options JSON> <key count> <repeats>
 import { newId, nowIso } from '@jido-messaging/core'
 import { createInterface } from 'node:readline'
-import { createPostgresStore } from '../../dist/index.js'
+import { pathToFileURL } from 'node:url'
 
-const [connectionString, schema, keyCount, repeats] = process.argv.slice(2)
-const store = createPostgresStore({ connectionString, schema, poolSize: 4 })
+const [modulePath, factory, optionsJson, keyCount, repeats] = process.argv.slice(2)
+const module = await import(pathToFileURL(modulePath).href)
+const store = module[factory](JSON.parse(optionsJson))
 await store.start()
 process.stdout.write('ready\n')
 const lines = createInterface({ input: process.stdin })
