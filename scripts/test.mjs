@@ -13,7 +13,7 @@ const workspaceDirs = () =>
 
 export async function main(env) {
   for (const dir of workspaceDirs()) rmSync(join(dir, '.vitest-results.json'), { force: true })
-  const status = run('pnpm', ['turbo', 'run', 'test', '--continue', '--output-logs=new-only'], env, { allowFailure: true })
+  const status = run('pnpm', ['turbo', 'run', 'typecheck', 'test', '--continue', '--output-logs=new-only'], env, { allowFailure: true })
   let passed = 0, failed = 0, skipped = 0, suitesFailed = 0, reports = 0
   for (const dir of workspaceDirs()) {
     const file = join(dir, '.vitest-results.json')
