@@ -27,6 +27,8 @@ export function inboundCases(ctx: SuiteContext): void {
     return adapter.transformPayload!(bridge, recorded.payload)
   }
 
+  // The webhook cases skip only for an adapter without webhooks (listener-only); the parse cases only
+  // for one with neither parseWebhook nor transformPayload. Every adapter in this repository runs them.
   describe('inbound', () => {
     it('has recorded payloads with a message from someone else and one of its own', () => {
       const expected = payloads.flatMap((p) => p.expected)

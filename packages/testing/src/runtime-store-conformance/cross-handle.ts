@@ -9,8 +9,8 @@ function across<T>(a: FullStore, b: FullStore, n: number, task: (s: FullStore, i
 }
 
 export function runtimeCrossHandleCases(ctx: RuntimeSuiteContext): void {
-  // Only stores that claim cross-process safety can be raced from a second connection; an in-process
-  // store (store-memory) has no second handle, so these are skipped for it.
+  // Only stores that claim cross-process safety (and give connectPeer) are raced from a second handle;
+  // all stores in this repository do, store-memory with a second reference on the same heap.
   const skip = !ctx.caps.crossProcess
 
   describe('runtime races across two handles (crossProcess)', () => {

@@ -9,8 +9,8 @@ function across<T>(a: MessagingStore, b: MessagingStore, n: number, task: (s: Me
 }
 
 export function crossHandleCases(ctx: SuiteContext): void {
-  // Only stores that claim cross-process safety can be raced from a second connection; the memory store
-  // lives in one process and has no second handle.
+  // Only stores that claim cross-process safety (and give connectPeer) are raced from a second handle;
+  // all stores in this repository do, store-memory with a second reference on the same heap.
   const skip = !ctx.caps.crossProcess
 
   describe('races across two handles (crossProcess)', () => {
