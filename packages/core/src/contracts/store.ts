@@ -1,3 +1,4 @@
+import type { RuntimeStore } from './runtime-store.js'
 import type {
   BridgeConfig,
   Message,
@@ -82,8 +83,11 @@ export interface UpdateResult<T> {
  *
  * `Room.externalBindings` is derived: it MUST always equal the room's bindings as
  * `{[channel]: {[bridgeId]: externalRoomId}}`, whatever the caller passed.
+ *
+ * It includes `RuntimeStore` (atomic message commits with dedupe, the outbox, dead letters, ingress
+ * subscriptions), which the bridge runtime uses; `runtimeStoreConformance` covers that part.
  */
-export interface MessagingStore {
+export interface MessagingStore extends RuntimeStore {
   /** Short name used in error messages, e.g. `store-sqlite`. */
   readonly name: string
 
