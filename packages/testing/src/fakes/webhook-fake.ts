@@ -126,8 +126,8 @@ export function webhookAdapterFake(options: { secret?: string; bridgeId?: string
         { name: 'timestamp without signature', request: withHeaders({ 'x-jido-timestamp': String(now) }) },
         { name: 'signature without timestamp', request: withHeaders({ 'x-jido-signature': jidoSignature(secret, now, good.rawBody) }) },
         { name: 'signature of another timestamp', request: withHeaders({ 'x-jido-timestamp': String(now), 'x-jido-signature': jidoSignature(secret, now - 1, good.rawBody) }) },
-        { name: 'stale by 301 s', request: signedWebhookRequest(secret, payload, { timestampSeconds: now - 301 }) },
-        { name: 'from 301 s in the future', request: signedWebhookRequest(secret, payload, { timestampSeconds: now + 301 }) },
+        { name: 'stale by 330 s', request: signedWebhookRequest(secret, payload, { timestampSeconds: now - 330 }) },
+        { name: 'from 330 s in the future', request: signedWebhookRequest(secret, payload, { timestampSeconds: now + 330 }) },
         { name: 'signature without the v1= prefix', request: withHeaders({ 'x-jido-timestamp': String(now), 'x-jido-signature': jidoSignature(secret, now, good.rawBody).slice(3) }) },
       ]
     },

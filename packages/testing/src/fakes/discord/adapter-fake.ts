@@ -163,8 +163,8 @@ export function discordAdapterFake(options: { bridgeId?: string } = {}): Discord
         { name: 'signature of another timestamp', request: withHeaders({ 'x-signature-timestamp': String(now + 1), 'x-signature-ed25519': sig }) },
         { name: 'one bit of the signature flipped', request: withHeaders({ 'x-signature-timestamp': good.headers['x-signature-timestamp']!, 'x-signature-ed25519': flipped }) },
         { name: 'signature not hex', request: withHeaders({ 'x-signature-timestamp': good.headers['x-signature-timestamp']!, 'x-signature-ed25519': 'zz'.repeat(64) }) },
-        { name: 'stale by 301 s', request: signer.request(payload, { timestampSeconds: now - 301 }) },
-        { name: 'from 301 s in the future', request: signer.request(payload, { timestampSeconds: now + 301 }) },
+        { name: 'stale by 330 s', request: signer.request(payload, { timestampSeconds: now - 330 }) },
+        { name: 'from 330 s in the future', request: signer.request(payload, { timestampSeconds: now + 330 }) },
       ]
     },
     operations() {
