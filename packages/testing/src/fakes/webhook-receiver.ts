@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { checkJidoSignature } from './webhook-signing.js'
+import { readBody } from './http.js'
 
 // A stateful fake of the system behind adapter-webhook's `options.outboundUrl`: it checks every
 // signature, deduplicates by deliveryId as SPEC 6.1 asks receivers to, and records what it accepted,
@@ -73,7 +74,7 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions = {})
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     if (req.method !== 'POST') return reply(res, 405, error('METHOD_NOT_ALLOWED', 'only POST'))
-    const rawBody = await readBody(req)
+    const rawBody = await readBody(req, MAX_BODY_BYTES)
     if (rawBody === undefined) return reply(res, 413, error('TOO_LARGE', 'body over 1 MiB'))
     attempts += 1
     const headers = flatHeaders(req)
@@ -166,17 +167,6 @@ function parseBody(rawBody: string): ReceivedBody | string {
     if (b[key] !== undefined && typeof b[key] !== 'string') return `${key} must be a string when present`
   }
   return b as unknown as ReceivedBody
-}
-
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > MAX_BODY_BYTES) return undefined
-    chunks.push(chunk as Buffer)
-  }
-  return Buffer.concat(chunks).toString('utf8')
 }
 
 function flatHeaders(req: IncomingMessage): Record<string, string> {

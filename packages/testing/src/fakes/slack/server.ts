@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { DEFAULT_SLACK_IDENTITY, type SlackIdentity } from './events.js'
 import { FakeSlackState, type ChannelSeed, type FakeSlackChannel, type FakeSlackMessage } from './state.js'
+import { readBody } from '../http.js'
 
 // A stateful fake of Slack's Web API (and of Socket Mode's WebSocket) on 127.0.0.1. Bodies are taken
 // form-encoded (what @slack/web-api sends) or as JSON; the bot token is checked on every call
@@ -208,7 +209,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     const match = /^\/api\/([\w.]+)$/.exec(url.pathname)
     if (!match || (req.method !== 'POST' && req.method !== 'GET')) return send(res, 404, { ok: false, error: 'unknown_method' })
     const method = match[1]!
-    const raw = await readBody(req)
+    const raw = await readBody(req, MAX_BODY_BYTES)
     if (raw === undefined) return send(res, 413, { ok: false, error: 'request_too_large' })
     const { params, encoding } = parseParams(req.headers['content-type'] ?? '', raw, url.searchParams)
     if (params === undefined) return send(res, 200, { ok: false, error: 'invalid_json' })
@@ -385,17 +386,6 @@ function parseParams(contentType: string, raw: string, query: URLSearchParams): 
 
 function str(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined
-}
-
-async function readBody(req: IncomingMessage): Promise<string | undefined> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > MAX_BODY_BYTES) return undefined
-    chunks.push(chunk as Buffer)
-  }
-  return Buffer.concat(chunks).toString('utf8')
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
