@@ -1,5 +1,6 @@
 // Minimal benchmark helpers: every benchmark measures our code and a raw baseline of the same work in
 // the same run, and prints a plain table with the ratio.
+import { createMessaging, type MessagingStore } from '@jido-messaging/core'
 import { performance } from 'node:perf_hooks'
 
 export interface Row {
@@ -54,4 +55,19 @@ export async function medianLatency(runs: number, op: (i: number) => Promise<unk
   }
   times.sort((a, b) => a - b)
   return times[Math.floor(times.length / 2)] ?? 0
+}
+
+/**
+ * `postMessage` throughput through `createMessaging` over `store`, with one catch-all subscriber, into
+ * `roomId` (a room is created when none is given). Stops the instance (and so the store) after.
+ */
+export async function postMessageRate(store: MessagingStore, count: number, concurrency: number, roomId?: string) {
+  const messaging = createMessaging({ store, instanceId: 'bench' })
+  await messaging.start()
+  messaging.subscribe('jido.messaging.**', () => {})
+  const room = roomId ?? (await messaging.createRoom({ name: 'bench' })).id
+  const r = await throughput(count, concurrency, (i) =>
+    messaging.postMessage({ roomId: room, senderId: 'user_1', role: 'user', content: [{ type: 'text', text: `message ${i}` }] }))
+  await messaging.stop()
+  return r
 }

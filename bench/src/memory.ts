@@ -4,20 +4,9 @@ import { createMessaging } from '@jido-messaging/core'
 import { createMemoryStore } from '@jido-messaging/store-memory'
 import { CloudEvent } from 'cloudevents'
 import { randomUUID } from 'node:crypto'
-import { medianLatency, printTable, throughput } from './harness.js'
+import { medianLatency, postMessageRate, printTable, throughput } from './harness.js'
 
 const COUNT = 50_000
-
-async function postMessageRate(concurrency: number) {
-  const messaging = createMessaging({ store: createMemoryStore(), instanceId: 'bench' })
-  await messaging.start()
-  messaging.subscribe('jido.messaging.**', () => {})
-  const room = await messaging.createRoom({ name: 'bench' })
-  const r = await throughput(COUNT, concurrency, (i) =>
-    messaging.postMessage({ roomId: room.id, senderId: 'user_1', role: 'user', content: [{ type: 'text', text: `message ${i}` }] }))
-  await messaging.stop()
-  return r
-}
 
 async function baselineRate(concurrency: number) {
   const map = new Map<string, unknown>()
@@ -51,7 +40,7 @@ export async function run(): Promise<void> {
   const rows = []
   for (const concurrency of [1, 32]) {
     const base = await baselineRate(concurrency)
-    const ours = await postMessageRate(concurrency)
+    const ours = await postMessageRate(createMemoryStore(), COUNT, concurrency)
     rows.push({ case: `postMessage, ${concurrency} caller(s)`, 'ours msg/s': Math.round(ours.opsPerSec),
       'baseline msg/s': Math.round(base.opsPerSec), ratio: ours.opsPerSec / base.opsPerSec, 'ours p50 ms': ours.p50, 'ours p99 ms': ours.p99 })
   }

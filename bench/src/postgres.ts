@@ -5,7 +5,7 @@
 import pg from 'pg'
 import { createMessaging, newId } from '@jido-messaging/core'
 import { createPostgresStore } from '@jido-messaging/store-postgres'
-import { medianLatency, printTable, throughput } from './harness.js'
+import { medianLatency, postMessageRate, printTable, throughput } from './harness.js'
 
 const PG_URL = process.env['JIDO_BENCH_PG_URL'] ?? process.env['JIDO_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test'
 const COUNT = 10_000
@@ -49,15 +49,9 @@ async function bareRate(count: number, connections: number) {
   return r
 }
 
-async function postMessageRate(count: number, concurrency: number) {
+async function postMessageRateOnSchema(count: number, concurrency: number) {
   const { schema, roomId } = await preparedSchema()
-  const messaging = createMessaging({ store: createPostgresStore({ connectionString: PG_URL, schema }), instanceId: 'bench' })
-  await messaging.start()
-  messaging.subscribe('jido.messaging.**', () => {})
-  const r = await throughput(count, concurrency, (i) =>
-    messaging.postMessage({ roomId, senderId: 'user_1', role: 'user', content: [{ type: 'text', text: `message ${i}` }] }))
-  await messaging.stop()
-  return r
+  return postMessageRate(createPostgresStore({ connectionString: PG_URL, schema }), count, concurrency, roomId)
 }
 
 /** Seeds `size` messages with one server-side bulk insert, then reads pages through the store. */
@@ -96,8 +90,8 @@ async function dropSchemas(): Promise<void> {
 export async function run(): Promise<void> {
   try {
     const bare = await bareRate(COUNT, 8)
-    const ours = await postMessageRate(COUNT, 32)
-    const single = await postMessageRate(LATENCY_COUNT, 1)
+    const ours = await postMessageRateOnSchema(COUNT, 32)
+    const single = await postMessageRateOnSchema(LATENCY_COUNT, 1)
     const bareSingle = await bareRate(LATENCY_COUNT, 1)
     printTable(`store-postgres postMessage (${COUNT} messages; baseline: bare pg, one autocommitted INSERT per row)`, [
       { case: 'postMessage, 32 callers', 'ours msg/s': Math.round(ours.opsPerSec), baseline: 'bare, 8 connections',

@@ -7,7 +7,7 @@ import { createSqliteStore } from '@jido-messaging/store-sqlite'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { medianLatency, printTable, throughput } from './harness.js'
+import { medianLatency, postMessageRate, printTable, throughput } from './harness.js'
 
 const COUNT = 30_000
 const LATENCY_COUNT = 3_000
@@ -50,15 +50,9 @@ async function bareRate(count: number) {
   return r
 }
 
-async function postMessageRate(count: number, concurrency: number) {
+async function postMessageRateOnFile(count: number, concurrency: number) {
   const { filename, roomId } = await preparedFile()
-  const messaging = createMessaging({ store: createSqliteStore({ filename }), instanceId: 'bench' })
-  await messaging.start()
-  messaging.subscribe('jido.messaging.**', () => {})
-  const r = await throughput(count, concurrency, (i) =>
-    messaging.postMessage({ roomId, senderId: 'user_1', role: 'user', content: [{ type: 'text', text: `message ${i}` }] }))
-  await messaging.stop()
-  return r
+  return postMessageRate(createSqliteStore({ filename }), count, concurrency, roomId)
 }
 
 /** Seeds `size` messages with a bare bulk insert (100k rows per transaction), then reads pages through the store. */
@@ -95,8 +89,8 @@ async function pageLatency(size: number) {
 export async function run(): Promise<void> {
   try {
     const bare = await bareRate(COUNT)
-    const ours = await postMessageRate(COUNT, 32)
-    const single = await postMessageRate(LATENCY_COUNT, 1)
+    const ours = await postMessageRateOnFile(COUNT, 32)
+    const single = await postMessageRateOnFile(LATENCY_COUNT, 1)
     printTable(`store-sqlite postMessage (${COUNT} messages; baseline: bare better-sqlite3, one INSERT per transaction)`, [
       { case: 'postMessage, 32 callers', 'ours msg/s': Math.round(ours.opsPerSec), 'baseline rows/s': Math.round(bare.opsPerSec),
         ratio: ours.opsPerSec / bare.opsPerSec, 'p50 ms': ours.p50, 'p99 ms': ours.p99 },
