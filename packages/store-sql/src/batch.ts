@@ -8,6 +8,24 @@ import type { Database } from './schema.js'
 /** A write: runs its statements on the transaction it is given, which it must not commit or leave. */
 export type WriteFn<T> = (tx: Kysely<Database>) => Promise<T>
 
+/**
+ * A write that can share one statement per kind with its neighbours: consecutive writes of the same
+ * `shape` run together through `runMany` (one multi-row INSERT, one multi-row claim, ...) in a `fast`
+ * attempt. In a `safe` replay each write runs alone through its own `fn`, which must do the same thing.
+ */
+export interface Mergeable {
+  /** Writes of one shape merge; writes of different shapes never do. */
+  shape: string
+  /** This write's part, as `runMany` takes it. */
+  item: unknown
+  /** Keys that must be distinct within one merged step (a second write with a key already in it starts a new step). */
+  keys?: readonly string[]
+  /** Runs the items of one step, in order, on `tx`; resolves each write's result, in the same order. */
+  runMany: (tx: Kysely<Database>, items: unknown[]) => Promise<unknown[]>
+  /** The step is one statement, atomic by itself: a batch of only this step needs no explicit transaction. */
+  singleStatement?: boolean
+}
+
 /** A write that is a plain single-row INSERT: it may be merged into one multi-row INSERT with others. */
 export interface MergeableInsert extends RowInsert {
   /** The write's result once the row is in. */
@@ -16,9 +34,23 @@ export interface MergeableInsert extends RowInsert {
 
 export interface Pending {
   fn: WriteFn<unknown>
-  insert?: MergeableInsert
+  merge?: Mergeable
   resolve: (value: unknown) => void
   reject: (error: unknown) => void
+}
+
+/** The {@link Mergeable} of a plain single-row INSERT: same-table inserts share one multi-row INSERT. */
+export function mergeableInsert(inserts: InsertCache, insert: MergeableInsert): Mergeable {
+  return {
+    shape: `insert:${shapeOf(insert)}`,
+    item: insert,
+    singleStatement: true,
+    runMany: async (tx, items) => {
+      const rows = items as MergeableInsert[]
+      await inserts.insertMany(tx, rows)
+      return rows.map((r) => r.result())
+    },
+  }
 }
 
 export type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown }
@@ -39,31 +71,34 @@ const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint jm_write')
 const COMMIT = CompiledQuery.raw('commit')
 const ROLLBACK = CompiledQuery.raw('rollback')
 
-/** Consecutive same-shape inserts form one step; any other write is a step of its own. */
+/** Consecutive same-shape mergeable writes with distinct keys form one step; any other write is a step of its own. */
 function stepsOf(batch: Pending[]): Pending[][] {
   const steps: Pending[][] = []
   let shape: string | undefined
+  let keys = new Set<string>()
   for (const p of batch) {
-    const s = p.insert === undefined ? undefined : shapeOf(p.insert)
+    const m = p.merge
     const last = steps.at(-1)
-    if (s !== undefined && s === shape && last !== undefined) last.push(p)
-    else steps.push([p])
-    shape = s
+    if (m !== undefined && m.shape === shape && last !== undefined && !(m.keys ?? []).some((k) => keys.has(k))) {
+      last.push(p)
+    } else {
+      steps.push([p])
+      keys = new Set()
+    }
+    for (const k of m?.keys ?? []) keys.add(k)
+    shape = m?.shape
   }
   return steps
 }
 
 export class BatchRunner {
-  constructor(
-    private readonly db: Kysely<Database>,
-    private readonly inserts: InsertCache,
-  ) {}
+  constructor(private readonly db: Kysely<Database>) {}
 
   /** Runs the batch; throws (after rolling back) when the whole batch must be replayed, retried or failed. */
   async attempt(batch: Pending[], mode: AttemptMode, begin: CompiledQuery): Promise<Outcome[]> {
     const steps = mode === 'fast' ? stepsOf(batch) : batch.map((p) => [p])
     const only = steps.length === 1 ? steps[0] : undefined
-    if (mode === 'fast' && only?.[0]?.insert !== undefined) return this.#autocommit(only)
+    if (mode === 'fast' && only?.[0]?.merge?.singleStatement === true) return this.#autocommit(only)
     const single = batch.length === 1
     const guarded = mode === 'safe' && !single
     return this.db.connection().execute(async (conn) => {
@@ -73,9 +108,10 @@ export class BatchRunner {
         for (const step of steps) {
           if (guarded) await conn.executeQuery(SAVEPOINT)
           try {
-            if (mode === 'fast' && step[0]?.insert !== undefined) {
-              await this.inserts.insertMany(conn, step.map((p) => p.insert!))
-              for (const p of step) outcomes.push({ ok: true, value: p.insert!.result() })
+            const merge = step[0]?.merge
+            if (mode === 'fast' && merge !== undefined) {
+              const values = await merge.runMany(conn, step.map((p) => p.merge!.item))
+              for (const value of values) outcomes.push({ ok: true, value })
             } else {
               outcomes.push({ ok: true, value: await step[0]!.fn(conn) })
             }
@@ -101,15 +137,16 @@ export class BatchRunner {
     })
   }
 
-  /** Same-shape inserts only: one multi-row INSERT is atomic by itself and needs no explicit transaction. */
+  /** One single-statement step only (a multi-row INSERT): atomic by itself, it needs no explicit transaction. */
   async #autocommit(step: Pending[]): Promise<Outcome[]> {
+    let values: unknown[]
     try {
-      await this.inserts.insertMany(this.db, step.map((p) => p.insert!))
+      values = await step[0]!.merge!.runMany(this.db, step.map((p) => p.merge!.item))
     } catch (error) {
       if (classifyDbError(error) === 'retryable') throw error
       if (step.length > 1) throw new ReplayNeeded()
       return [{ ok: false, error }]
     }
-    return step.map((p) => ({ ok: true, value: p.insert!.result() }))
+    return values.map((value) => ({ ok: true, value }))
   }
 }

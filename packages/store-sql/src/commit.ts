@@ -1,9 +1,15 @@
 import type { CommitMessageResult, RuntimeStore } from '@jido-messaging/core'
-import { messageOf, messageRowOf } from './codec.js'
+import type { Kysely } from 'kysely'
+import { messageOf, messageRowOf, type MessageRow } from './codec.js'
 import type { SqlContext } from './context.js'
 import { mapErrors } from './db-errors.js'
 import { insertDeliveryRows } from './outbox.js'
-import { deliveryRowOf } from './runtime-codec.js'
+import { deliveryRowOf, type DeliveryRow } from './runtime-codec.js'
+import type { Database } from './schema.js'
+import { memberKey } from './statements.js'
+
+/** Rows per multi-row statement: 21 columns each stays well under SQLite's 32,766 and Postgres's 65,535 parameters. */
+const ROWS_PER_STATEMENT = 500
 
 type CommitOps = Pick<RuntimeStore, 'commitMessage'>
 
@@ -19,31 +25,85 @@ type CommitOps = Pick<RuntimeStore, 'commitMessage'>
  * as long as it takes.) SQLite has one writer, so a claim never sees another one in flight.
  */
 export function commitOps(ctx: SqlContext): CommitOps {
+  /** One commit's part of a merged step. */
+  interface Item {
+    messageRow: MessageRow
+    deliveryRows: DeliveryRow[]
+    claim?: { key: string; expires_at: string; message_id: string }
+    now?: string
+    member?: { room_id: string; participant_id: string; joined_at: string }
+  }
+
+  /** One commit alone (a `safe` replay, or a batch of one). */
+  async function commitOne(tx: Kysely<Database>, item: Item): Promise<CommitMessageResult> {
+    if (item.claim !== undefined) {
+      const won = await ctx.statements.claimDedupe(tx, item.claim, item.now!)
+      if (!won) {
+        const held = await ctx.statements.dedupeMessageId(tx, item.claim.key)
+        return { status: 'duplicate', messageId: held ?? null }
+      }
+    }
+    await ctx.inserts.insert(tx, 'messages', item.messageRow)
+    const memberAdded = item.member === undefined ? false : await ctx.statements.addMember(tx, item.member)
+    if (item.deliveryRows.length > 0) await insertDeliveryRows(ctx, tx, item.deliveryRows)
+    return { status: 'created', message: messageOf(item.messageRow), memberAdded }
+  }
+
+  /**
+   * Concurrent commits together, with the same outcome as running them one after another in order: one
+   * multi-row claim for all dedupe keys (distinct within a step), then one multi-row INSERT per table for
+   * the winners; a membership repeated in the step counts as added for its first commit only.
+   */
+  async function commitMany(tx: Kysely<Database>, items: Item[]): Promise<CommitMessageResult[]> {
+    if (items.length === 1) return [await commitOne(tx, items[0]!)]
+    const claims = items.flatMap((i) => (i.claim === undefined ? [] : [i.claim]))
+    let now: string | undefined
+    for (const i of items) if (i.now !== undefined && (now === undefined || i.now < now)) now = i.now
+    const won = new Set<string>()
+    for (let i = 0; i < claims.length; i += ROWS_PER_STATEMENT) {
+      for (const key of await ctx.statements.claimDedupeMany(tx, claims.slice(i, i + ROWS_PER_STATEMENT), now!)) won.add(key)
+    }
+    const lost = claims.filter((c) => !won.has(c.key)).map((c) => c.key)
+    const held = lost.length === 0 ? new Map<string, string | null>() : await ctx.statements.dedupeMessageIds(tx, lost)
+    const winners = items.filter((i) => i.claim === undefined || won.has(i.claim.key))
+    for (let i = 0; i < winners.length; i += ROWS_PER_STATEMENT) {
+      await ctx.inserts.insertMany(tx, winners.slice(i, i + ROWS_PER_STATEMENT).map((w) => ({ table: 'messages' as const, row: w.messageRow as Record<string, unknown> })))
+    }
+    const members = winners.flatMap((w) => (w.member === undefined ? [] : [w.member]))
+    const added = new Set<string>()
+    for (let i = 0; i < members.length; i += ROWS_PER_STATEMENT) {
+      for (const key of await ctx.statements.addMembers(tx, members.slice(i, i + ROWS_PER_STATEMENT))) added.add(key)
+    }
+    const deliveryRows = winners.flatMap((w) => w.deliveryRows)
+    if (deliveryRows.length > 0) await insertDeliveryRows(ctx, tx, deliveryRows)
+    return items.map((item): CommitMessageResult => {
+      if (item.claim !== undefined && !won.has(item.claim.key)) return { status: 'duplicate', messageId: held.get(item.claim.key) ?? null }
+      const key = item.member === undefined ? undefined : memberKey(item.member.room_id, item.member.participant_id)
+      const memberAdded = key !== undefined && added.delete(key)
+      return { status: 'created', message: messageOf(item.messageRow), memberAdded }
+    })
+  }
+
   return {
     commitMessage: (input) => {
       const { message, deliveries = [], dedupe, member } = input
       // Rows are built (and the caller's records copied) before the write, so later mutation of the
       // input cannot change what is stored, and a replayed batch writes the same rows.
-      const messageRow = messageRowOf(message)
-      const deliveryRows = deliveries.map(deliveryRowOf)
-      const claim = dedupe === undefined ? undefined : { key: dedupe.key, expires_at: dedupe.expiresAt, message_id: message.id }
+      const item: Item = {
+        messageRow: messageRowOf(message),
+        deliveryRows: deliveries.map(deliveryRowOf),
+        ...(dedupe === undefined ? {} : { claim: { key: dedupe.key, expires_at: dedupe.expiresAt, message_id: message.id }, now: dedupe.now }),
+        ...(member === undefined ? {} : { member: { room_id: member.roomId, participant_id: member.participantId, joined_at: member.joinedAt } }),
+      }
       return mapErrors(ctx.name, {
         conflict: `message ${message.id}, its external id or one of its deliveries exists already`,
         notFound: `room ${message.roomId} not found`,
-      }, () => ctx.write(async (tx): Promise<CommitMessageResult> => {
-        if (claim !== undefined) {
-          const won = await ctx.statements.claimDedupe(tx, claim, dedupe!.now)
-          if (!won) {
-            const held = await ctx.statements.dedupeMessageId(tx, claim.key)
-            return { status: 'duplicate', messageId: held ?? null }
-          }
-        }
-        await ctx.inserts.insert(tx, 'messages', messageRow)
-        const memberAdded = member === undefined ? false : await ctx.statements.addMember(tx, {
-          room_id: member.roomId, participant_id: member.participantId, joined_at: member.joinedAt,
-        })
-        if (deliveryRows.length > 0) await insertDeliveryRows(ctx, tx, deliveryRows)
-        return { status: 'created', message: messageOf(messageRow), memberAdded }
+      }, () => ctx.write((tx) => commitOne(tx, item), {
+        shape: 'commitMessage',
+        item,
+        // A key twice in one step would make the second claim see the first; message ids must differ too.
+        keys: item.claim === undefined ? [`m:${message.id}`] : [`k:${item.claim.key}`, `m:${message.id}`],
+        runMany: (tx, items) => commitMany(tx, items as Item[]),
       }))
     },
   }

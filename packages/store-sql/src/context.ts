@@ -1,6 +1,6 @@
 import type { Insertable, Kysely } from 'kysely'
 import type { SqlDialectKind } from './dialect.js'
-import type { WriteFn } from './group-commit.js'
+import type { Mergeable, WriteFn } from './group-commit.js'
 import type { InsertCache } from './insert-cache.js'
 import type { Database } from './schema.js'
 import type { Statements } from './statements.js'
@@ -12,8 +12,11 @@ export interface SqlContext {
   readonly kind: SqlDialectKind
   /** The database for reads (schema-qualified on Postgres). Available once the store started. */
   readonly db: Kysely<Database>
-  /** Runs a write in a group-committed transaction; `fn` must use only the `tx` it is given. */
-  write<T>(fn: WriteFn<T>): Promise<T>
+  /**
+   * Runs a write in a group-committed transaction; `fn` must use only the `tx` it is given. With
+   * `merge`, concurrent writes of the same shape may run together through `merge.runMany` instead.
+   */
+  write<T>(fn: WriteFn<T>, merge?: Mergeable): Promise<T>
   /** A write that is exactly one single-row INSERT; concurrent ones may share a multi-row INSERT. */
   insert<T, K extends keyof Database & string>(table: K, row: Insertable<Database[K]>, result: () => T): Promise<T>
   /** Compiled single-row inserts, reused across calls. */

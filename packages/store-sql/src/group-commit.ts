@@ -1,7 +1,6 @@
 import { CompiledQuery, type Kysely } from 'kysely'
-import { BatchRunner, ReplayNeeded, type MergeableInsert, type Outcome, type Pending, type WriteFn } from './batch.js'
+import { BatchRunner, ReplayNeeded, type Mergeable, type Outcome, type Pending, type WriteFn } from './batch.js'
 import { classifyDbError } from './db-errors.js'
-import type { InsertCache } from './insert-cache.js'
 import type { Database } from './schema.js'
 
 // Group commit: writes from concurrent callers are queued and run together in one transaction, so one
@@ -10,7 +9,8 @@ import type { Database } from './schema.js'
 // is replayed with each write in its own savepoint, so the failing write rolls back only itself and
 // fails only its caller. A caller is resolved only after the commit that holds its write.
 
-export type { WriteFn, MergeableInsert } from './batch.js'
+export type { WriteFn, Mergeable, MergeableInsert } from './batch.js'
+export { mergeableInsert } from './batch.js'
 
 export interface GroupCommitOptions {
   /** Opens a batch transaction, e.g. `begin immediate` on SQLite so the write lock is taken up front. */
@@ -41,20 +41,20 @@ export class GroupCommitter {
   #scheduled = false
   #idleWaiters: Array<() => void> = []
 
-  constructor(db: Kysely<Database>, inserts: InsertCache, options: GroupCommitOptions) {
+  constructor(db: Kysely<Database>, options: GroupCommitOptions) {
     this.#opts = options
-    this.#runner = new BatchRunner(db, inserts)
+    this.#runner = new BatchRunner(db)
     this.#begin = CompiledQuery.raw(options.begin)
     this.#beginSolo = CompiledQuery.raw(options.beginSolo ?? options.begin)
   }
 
   /**
-   * Queues a write; resolves with its result once the transaction holding it has committed. `insert`
-   * declares that `fn` is exactly that single-row INSERT followed by `insert.result()`.
+   * Queues a write; resolves with its result once the transaction holding it has committed. `merge`
+   * declares that `fn` does exactly what `merge.runMany` does for `merge.item` alone.
    */
-  run<T>(fn: WriteFn<T>, insert?: MergeableInsert): Promise<T> {
+  run<T>(fn: WriteFn<T>, merge?: Mergeable): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ fn, ...(insert === undefined ? {} : { insert }), resolve: resolve as (value: unknown) => void, reject })
+      this.#queue.push({ fn, ...(merge === undefined ? {} : { merge }), resolve: resolve as (value: unknown) => void, reject })
       this.#schedule()
     })
   }

@@ -36,6 +36,44 @@ export class Statements {
     return result.rows.length > 0
   }
 
+  /**
+   * {@link claimDedupe} for many keys in one statement (keys distinct); resolves the keys this call took.
+   * One `now` serves every claim: the batch's earliest, so a key is taken only when free for all of them.
+   */
+  async claimDedupeMany(db: Kysely<Database>, claims: ReadonlyArray<{ key: string; expires_at: string; message_id: string | null }>, now: string): Promise<Set<string>> {
+    const params: unknown[] = []
+    for (const c of claims) params.push(c.key, c.expires_at, c.message_id)
+    params.push(now)
+    const result = await this.execute(db, `claimDedupe:${claims.length}`, params, (d) =>
+      d.insertInto('dedupe_keys').values(claims.map((c) => ({ key: c.key, expires_at: c.expires_at, message_id: c.message_id })))
+        .onConflict((oc) => oc.column('key')
+          .doUpdateSet((eb) => ({ expires_at: eb.ref('excluded.expires_at'), message_id: eb.ref('excluded.message_id') }))
+          .where('dedupe_keys.expires_at', '<=', now))
+        .returning('key'))
+    return new Set(result.rows.map((r) => r.key))
+  }
+
+  /** The message ids stored with the claims of `keys` (absent: no claim; null: a bare claimDedupeKey). */
+  async dedupeMessageIds(db: Kysely<Database>, keys: readonly string[]): Promise<Map<string, string | null>> {
+    const result = await this.execute(db, `dedupeMessageIds:${keys.length}`, keys, (d) =>
+      d.selectFrom('dedupe_keys').select(['key', 'message_id']).where('key', 'in', keys))
+    return new Map(result.rows.map((r) => [r.key, r.message_id]))
+  }
+
+  /**
+   * {@link addMember} for many rows in one statement; resolves the `room_id`/`participant_id` pairs
+   * (as {@link memberKey}s) this call added. A pair repeated in `rows` is added once.
+   */
+  async addMembers(db: Kysely<Database>, rows: ReadonlyArray<{ room_id: string; participant_id: string; joined_at: string }>): Promise<Set<string>> {
+    const params: unknown[] = []
+    for (const r of rows) params.push(r.room_id, r.participant_id, r.joined_at)
+    const result = await this.execute(db, `addMembers:${rows.length}`, params, (d) =>
+      d.insertInto('room_members').values(rows.map((r) => ({ room_id: r.room_id, participant_id: r.participant_id, joined_at: r.joined_at })))
+        .onConflict((oc) => oc.columns(['room_id', 'participant_id']).doNothing())
+        .returning(['room_id', 'participant_id']))
+    return new Set(result.rows.map((r) => memberKey(r.room_id, r.participant_id)))
+  }
+
   /** The message id stored with the claim of `key` (null: none, or a bare claimDedupeKey). */
   async dedupeMessageId(db: Kysely<Database>, key: string): Promise<string | null | undefined> {
     const result = await this.execute(db, 'dedupeMessageId', [key], (d) =>
@@ -125,3 +163,6 @@ export class Statements {
         .where('x.channel', '=', channel).where('x.external_user_id', '=', externalUserId))).rows[0]
   }
 }
+
+/** One membership as a set key. */
+export const memberKey = (roomId: string, participantId: string): string => `${roomId}\u0000${participantId}`

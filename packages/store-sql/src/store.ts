@@ -7,7 +7,7 @@ import { deadLetterOps } from './dead-letters.js'
 import type { SqlContext } from './context.js'
 import type { SqlDialectKind } from './dialect.js'
 import { toStoreError } from './db-errors.js'
-import { GroupCommitter, type GroupCommitOptions } from './group-commit.js'
+import { GroupCommitter, mergeableInsert, type GroupCommitOptions } from './group-commit.js'
 import { ingressOps } from './ingress.js'
 import { InsertCache } from './insert-cache.js'
 import { messageOps } from './messages.js'
@@ -83,7 +83,7 @@ export function createSqlStore(config: SqlStoreConfig): SqlStore {
       throw new StoreUnavailableError(`[${name}] cannot connect to ${config.target}: ${reason}`, error)
     }
     const db = config.schema === undefined ? base : base.withSchema(config.schema)
-    const committer = new GroupCommitter(db, inserts, {
+    const committer = new GroupCommitter(db, {
       ...tuning,
       ...(kind === 'sqlite'
         ? { begin: 'begin immediate', splitOnContention: false }
@@ -144,13 +144,13 @@ export function createSqlStore(config: SqlStoreConfig): SqlStore {
       if (open === undefined) throw new StoreUnavailableError(`[${name}] the store is not started`)
       return open.db
     },
-    write: (fn) => (open === undefined ? notStarted() : open.committer.run(fn)),
+    write: (fn, merge) => (open === undefined ? notStarted() : open.committer.run(fn, merge)),
     insert: (table, row, result) => (open === undefined
       ? notStarted()
       : open.committer.run(async (tx) => {
         await inserts.insert(tx, table, row)
         return result()
-      }, { table, row: row as Record<string, unknown>, result })),
+      }, mergeableInsert(inserts, { table, row: row as Record<string, unknown>, result }))),
     bool: boolCodec(kind),
     inserts,
     statements,

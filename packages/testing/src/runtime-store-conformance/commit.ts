@@ -99,6 +99,63 @@ export function commitCases(ctx: RuntimeSuiteContext): void {
       expect(await store.listDeliveries(winner)).toHaveLength(1)
     }, 60_000)
 
+    it('many concurrent commits (distinct keys, some repeated, shared senders) end as if run one by one', async () => {
+      const store = ctx.store()
+      const room = await seedRoom(store)
+      const senders = await Promise.all([0, 1, 2].map(() => store.createParticipant(makeParticipant())))
+      const suffix = uniqueSuffix()
+      // 60 commits over 40 keys (keys 0..19 twice), by three senders, each with one delivery.
+      const plan = Array.from({ length: 60 }, (_, i) => ({ key: `k_${suffix}_${i % 40}`, sender: senders[i % 3]!, message: makeMessage(room.id) }))
+      const held = `k_${suffix}_held`
+      const before = makeMessage(room.id)
+      await store.commitMessage({ message: before, dedupe: { key: held, ...window(0) } })
+      plan.push({ key: held, sender: senders[0]!, message: makeMessage(room.id) })
+      const results = await concurrently(plan.length, (i) => store.commitMessage({
+        message: plan[i]!.message,
+        deliveries: [makeDelivery(room.id, plan[i]!.message.id)],
+        member: { roomId: room.id, participantId: plan[i]!.sender.id, joinedAt: isoAt(i) },
+        dedupe: { key: plan[i]!.key, ...window(1) },
+      }))
+      const winnerOf = new Map<string, string>()
+      results.forEach((r, i) => {
+        if (r.status === 'created') {
+          expect(winnerOf.has(plan[i]!.key)).toBe(false)
+          winnerOf.set(plan[i]!.key, r.message.id)
+        }
+      })
+      expect(winnerOf.size).toBe(40)
+      results.forEach((r, i) => {
+        if (r.status === 'duplicate') expect(r.messageId).toBe(plan[i]!.key === held ? before.id : winnerOf.get(plan[i]!.key))
+      })
+      expect(results.at(-1)).toEqual({ status: 'duplicate', messageId: before.id })
+      // Each sender joined once: exactly one created commit per sender reports memberAdded.
+      for (const sender of senders) {
+        const added = results.filter((r, i) => r.status === 'created' && r.memberAdded && plan[i]!.sender.id === sender.id)
+        expect(added).toHaveLength(1)
+      }
+      expect((await store.listRoomMembers(room.id)).map((m) => m.participantId).sort()).toEqual(senders.map((s) => s.id).sort())
+      expect(await store.countMessages(room.id)).toBe(41)
+      for (const [i, r] of results.entries()) {
+        expect(await store.listDeliveries(plan[i]!.message.id)).toHaveLength(r.status === 'created' ? 1 : 0)
+      }
+    }, 60_000)
+
+    it('among concurrent commits, one that fails rejects alone; the others commit', async () => {
+      const store = ctx.store()
+      const room = await seedRoom(store)
+      const existing = await store.insertMessage(makeMessage(room.id))
+      const suffix = uniqueSuffix()
+      const messages = Array.from({ length: 20 }, (_, i) => (i === 7 ? makeMessage(room.id, { id: existing.id }) : makeMessage(room.id)))
+      const settled = await Promise.allSettled(messages.map((message, i) =>
+        store.commitMessage({ message, deliveries: [makeDelivery(room.id, message.id)], dedupe: { key: `k_${suffix}_${i}`, ...window(0) } })))
+      settled.forEach((s, i) => expect(s.status).toBe(i === 7 ? 'rejected' : 'fulfilled'))
+      await expectCode(Promise.reject((settled[7] as PromiseRejectedResult).reason), 'CONFLICT')
+      expect(await store.countMessages(room.id)).toBe(20)
+      // The failed commit kept no claim: its key is free for a retry.
+      const retry = makeMessage(room.id)
+      expect(await store.commitMessage({ message: retry, dedupe: { key: `k_${suffix}_7`, ...window(1) } })).toEqual({ status: 'created', message: retry, memberAdded: false })
+    }, 60_000)
+
     it('a commit whose message id is taken writes nothing: no claim, no member, no delivery', async () => {
       const store = ctx.store()
       const room = await seedRoom(store)
