@@ -72,13 +72,28 @@ function monotonicNow(): number {
  */
 export function newId(kind: IdKind): string {
   const time = monotonicNow()
-  return `${IdPrefixes[kind]}_${encodeTime(time)}${nextRandom(time)}`
+  if (time !== encodedMs) {
+    encodedMs = time
+    encodedTime = encodeTime(time)
+  }
+  return `${IdPrefixes[kind]}_${encodedTime}${nextRandom(time)}`
 }
+
+// Both caches hold the last millisecond's text: a busy process asks for it many times per millisecond.
+let encodedMs = -1
+let encodedTime = ''
+let isoMs = -1
+let isoText = ''
 
 /**
  * Current time as an ISO-8601 UTC string with milliseconds. Never goes backwards within a process, so
  * (insertedAt, id) order agrees with id order even if the wall clock steps back.
  */
 export function nowIso(): string {
-  return new Date(monotonicNow()).toISOString()
+  const ms = monotonicNow()
+  if (ms !== isoMs) {
+    isoMs = ms
+    isoText = new Date(ms).toISOString()
+  }
+  return isoText
 }

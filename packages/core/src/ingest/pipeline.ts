@@ -3,7 +3,7 @@ import { commitAndEmit, signalContext, type Context } from '../api/context.js'
 import type { AdapterRegistry } from '../bridge/registry.js'
 import type { BridgeContext, InboundEvent, PlatformAdapter } from '../contracts/platform-adapter.js'
 import type { RuntimeStore } from '../contracts/runtime-store.js'
-import type { Signal } from '../contracts/signal-bus.js'
+import type { Signal, SignalData } from '../contracts/signal-bus.js'
 import type { MessagingStore } from '../contracts/store.js'
 import { ValidationError } from '../errors.js'
 import { newId, nowIso } from '../ids.js'
@@ -40,23 +40,24 @@ export function createIngestPipeline(
   /** In-process copies of one platform message wait for the first one's commit. */
   const inFlight = new Map<string, Promise<IngestOutcome>>()
 
-  async function senderOf(event: InboundEvent, channel: string): Promise<Participant> {
-    const now = nowIso()
-    const candidate: Participant = {
-      id: newId('participant'),
-      type: event.isBot ? 'agent' : 'human',
-      identity: {
-        ...(event.displayName === undefined ? {} : { displayName: event.displayName, name: event.displayName }),
-        ...(event.username === undefined ? {} : { username: event.username }),
-      },
-      externalIds: { [channel]: event.externalUserId },
-      presence: 'offline',
-      capabilities: [],
-      metadata: {},
-      insertedAt: now,
-    }
-    return cache.sender(channel, event.externalUserId,
-      async () => (await store.getOrCreateParticipantByExternalId(channel, event.externalUserId, candidate)).participant)
+  function senderOf(event: InboundEvent, channel: string): Promise<Participant> {
+    // The candidate is built only on a cache miss: a known sender costs a map lookup.
+    return cache.sender(channel, event.externalUserId, async () => {
+      const candidate: Participant = {
+        id: newId('participant'),
+        type: event.isBot ? 'agent' : 'human',
+        identity: {
+          ...(event.displayName === undefined ? {} : { displayName: event.displayName, name: event.displayName }),
+          ...(event.username === undefined ? {} : { username: event.username }),
+        },
+        externalIds: { [channel]: event.externalUserId },
+        presence: 'offline',
+        capabilities: [],
+        metadata: {},
+        insertedAt: nowIso(),
+      }
+      return (await store.getOrCreateParticipantByExternalId(channel, event.externalUserId, candidate)).participant
+    })
   }
 
   async function ingestMessage(config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent, causationId?: string): Promise<IngestOutcome> {
@@ -72,14 +73,17 @@ export function createIngestPipeline(
     if (sender.action === 'reject') return { status: 'rejected', reason: `sender: ${sender.reason ?? 'not verified'}` }
 
     const now = nowIso()
-    const roomCandidate: Room = { id: newId('room'), type: roomTypeOf[event.chatType], externalBindings: {}, metadata: {}, insertedAt: now }
-    if (event.chatTitle !== undefined) roomCandidate.name = event.chatTitle
-    const { room, created: roomCreated } = existingRoom
-      ? { room: existingRoom, created: false }
-      : await store.getOrCreateRoomByBinding(roomCandidate, {
+    let room: Room
+    let roomCreated = false
+    if (existingRoom) room = existingRoom
+    else {
+      const roomCandidate: Room = { id: newId('room'), type: roomTypeOf[event.chatType], externalBindings: {}, metadata: {}, insertedAt: now }
+      if (event.chatTitle !== undefined) roomCandidate.name = event.chatTitle
+      ;({ room, created: roomCreated } = await store.getOrCreateRoomByBinding(roomCandidate, {
         id: newId('binding'), roomId: roomCandidate.id, channel, bridgeId, externalRoomId: event.externalRoomId,
         direction: 'both', enabled: true, insertedAt: now,
-      })
+      }))
+    }
     const participant = await senderOf(event, channel)
 
     let thread: Thread | undefined
@@ -156,16 +160,27 @@ export function createIngestPipeline(
       }),
       (result): Signal[] => {
         const signals: Signal[] = []
-        const ids = { roomId: room.id, bridgeId, channel, externalRoomId: event.externalRoomId }
-        if (roomCreated) signals.push(ctx.makeSignal(SignalTypes.roomCreated, room.id, { ...ids, room }, sc))
-        if (threadCreated && thread) signals.push(ctx.makeSignal(SignalTypes.threadCreated, room.id, { ...ids, threadId: thread.id, thread }, sc))
+        const externalRoomId = event.externalRoomId
+        if (roomCreated) signals.push(ctx.makeSignal(SignalTypes.roomCreated, room.id, { roomId: room.id, bridgeId, channel, externalRoomId, room }, sc))
+        if (threadCreated && thread) {
+          signals.push(ctx.makeSignal(SignalTypes.threadCreated, room.id, { roomId: room.id, bridgeId, channel, externalRoomId, threadId: thread.id, thread }, sc))
+        }
         if (result.status !== 'created') return signals
         const m = result.message
-        const data = { ...ids, messageId: m.id, senderId: participant.id, participantId: participant.id, ...(thread ? { threadId: thread.id } : {}) }
-        if (result.memberAdded) signals.push(ctx.makeSignal(SignalTypes.roomParticipantJoined, room.id, { ...ids, participantId: participant.id, participant }, sc))
-        const added = ctx.makeSignal(SignalTypes.roomMessageAdded, room.id, { ...data, message: m }, sc)
-        signals.push(added, ctx.makeSignal(SignalTypes.messageReceived, room.id, { ...data, message: m }, { correlationId: sc.correlationId, causationId: added.id }))
-        if (thread) signals.push(ctx.makeSignal(SignalTypes.threadReplyAdded, room.id, { ...data, message: m }, { correlationId: sc.correlationId, causationId: added.id }))
+        if (result.memberAdded) {
+          signals.push(ctx.makeSignal(SignalTypes.roomParticipantJoined, room.id, { roomId: room.id, bridgeId, channel, externalRoomId, participantId: participant.id, participant }, sc))
+        }
+        // Built as literals (no spreads): this runs for every ingested message.
+        const data = (): SignalData => {
+          const d: SignalData = { roomId: room.id, bridgeId, channel, externalRoomId, messageId: m.id, senderId: participant.id, participantId: participant.id }
+          if (thread) d['threadId'] = thread.id
+          d['message'] = m
+          return d
+        }
+        const added = ctx.makeSignal(SignalTypes.roomMessageAdded, room.id, data(), sc)
+        const caused = { correlationId: sc.correlationId, causationId: added.id }
+        signals.push(added, ctx.makeSignal(SignalTypes.messageReceived, room.id, data(), caused))
+        if (thread) signals.push(ctx.makeSignal(SignalTypes.threadReplyAdded, room.id, data(), caused))
         return signals
       })
     if (written.status === 'duplicate') {

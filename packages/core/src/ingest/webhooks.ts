@@ -76,7 +76,8 @@ export function webhookApi(configOf: (id: string) => Promise<BridgeConfig | null
         throw new ValidationError('webhook body is not valid JSON', [{ path: 'body', message: 'invalid JSON' }])
       }
     }
-    const parsed = await adapter.parseWebhook(bridge, { ...request, body })
+    request.body = body
+    const parsed = await adapter.parseWebhook(bridge, request)
     const outcomes: IngestOutcome[] = []
     for (const event of parsed.events) outcomes.push(await pipeline.ingest(config, adapter, event))
     return { outcomes, ...(parsed.reply ? { reply: parsed.reply } : {}) }
