@@ -8,11 +8,13 @@ import { tempDatabase } from './test-fixtures/temp-db.js'
 // in packages/adapter-webhook: that package depends on this one, and the reverse would be a cycle.)
 const files = new WeakMap<MessagingStore, { filename: string; remove(): void }>()
 
-function create(): SqliteStore {
-  const db = tempDatabase()
-  const store = createSqliteStore({ filename: db.filename })
-  files.set(store, db)
-  return store
+function creator(thread: 'worker' | 'main') {
+  return (): SqliteStore => {
+    const db = tempDatabase()
+    const store = createSqliteStore({ filename: db.filename, thread })
+    files.set(store, db)
+    return store
+  }
 }
 
 async function destroy(store: MessagingStore): Promise<void> {
@@ -20,13 +22,18 @@ async function destroy(store: MessagingStore): Promise<void> {
   files.get(store)?.remove()
 }
 
-const connectPeer = (store: MessagingStore) => createSqliteStore({ filename: files.get(store)!.filename })
+// Both modes: SQLite on the store's worker thread (the default) and on the calling thread.
+for (const thread of ['worker', 'main'] as const) {
+  const name = `store-sqlite (${thread} thread)`
+  const create = creator(thread)
+  const connectPeer = (store: MessagingStore) => createSqliteStore({ filename: files.get(store)!.filename, thread })
 
-storeConformance({ name: 'store-sqlite', create, destroy, capabilities: { crossProcess: true }, connectPeer })
+  storeConformance({ name, create, destroy, capabilities: { crossProcess: true }, connectPeer })
 
-// Atomic commits with dedupe, the outbox and its leases, dead letters and ingress subscriptions, also
-// raced across two connections on one file.
-runtimeStoreConformance({ name: 'store-sqlite', create, destroy, capabilities: { crossProcess: true }, connectPeer })
+  // Atomic commits with dedupe, the outbox and its leases, dead letters and ingress subscriptions, also
+  // raced across two connections on one file.
+  runtimeStoreConformance({ name, create, destroy, capabilities: { crossProcess: true }, connectPeer })
 
-// The public API (createMessaging) over the same store, one fresh file per test.
-messagingConformance({ name: 'store-sqlite', create, destroy: (store) => files.get(store)?.remove() })
+  // The public API (createMessaging) over the same store, one fresh file per test.
+  messagingConformance({ name, create, destroy: (store) => files.get(store)?.remove() })
+}

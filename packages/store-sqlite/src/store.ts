@@ -1,7 +1,6 @@
-import Database from 'better-sqlite3'
-import { SqliteDialect } from 'kysely'
-import { createSqlStore, type GroupCommitTuning, type SqlStore } from '@jido-messaging/store-sql'
-import { withStatementCache } from './statement-cache.js'
+import type { GroupCommitTuning, SqlStore } from '@jido-messaging/store-sql'
+import { createInThreadStore } from './open.js'
+import { createWorkerStore } from './worker-client.js'
 
 export interface SqliteStoreOptions {
   /** Database file path, or `:memory:` for a private in-memory database. */
@@ -17,43 +16,27 @@ export interface SqliteStoreOptions {
   walAutoCheckpointPages?: number
   /** Group-commit tuning; the defaults suit most uses. */
   groupCommit?: Partial<GroupCommitTuning>
-}
-
-/** Opens the file with the pragmas the store relies on: WAL, NORMAL sync, foreign keys, busy timeout. */
-function openDatabase(filename: string, busyTimeoutMs: number, walPages: number): Database.Database {
-  const db = new Database(filename, { timeout: busyTimeoutMs })
-  try {
-    if (filename !== ':memory:' && filename !== '') {
-      db.pragma('journal_mode = WAL')
-      db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.trunc(walPages))}`)
-    }
-    // In WAL mode NORMAL is durable against process crashes and only risks the last commits on power loss.
-    db.pragma('synchronous = NORMAL')
-    db.pragma('foreign_keys = ON')
-    db.pragma('temp_store = MEMORY')
-    return db
-  } catch (error) {
-    db.close()
-    throw error
-  }
+  /**
+   * Where SQLite runs. `'main'` (default): on the calling thread; every query blocks the event loop
+   * while it runs (a batch commit takes a few milliseconds). `'worker'`: on a worker thread shared by
+   * the process's worker-mode stores, so queries never block this thread's event loop; each call then
+   * crosses threads, which costs throughput on small writes (see BENCHMARKS.md).
+   */
+  thread?: 'worker' | 'main'
 }
 
 /** What {@link createSqliteStore} returns: a `MessagingStore` and `RuntimeStore` with start/stop/migrate. */
 export type SqliteStore = SqlStore
+
+// From the sources (this package's own tests) the worker is the built one: a worker thread cannot load TypeScript.
+const WORKER_URL = import.meta.url.endsWith('.ts') ? new URL('../dist/worker.js', import.meta.url) : new URL('./worker.js', import.meta.url)
 
 /**
  * A `MessagingStore` and `RuntimeStore` (message commits with dedupe, outbox, dead letters, ingress
  * subscriptions) on SQLite via better-sqlite3: the gateway's embedded default.
  */
 export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
-  const busyTimeoutMs = options.busyTimeoutMs ?? 5000
-  const walPages = options.walAutoCheckpointPages ?? 4000
-  return createSqlStore({
-    name: 'store-sqlite',
-    kind: 'sqlite',
-    target: options.filename,
-    connect: () => new SqliteDialect({ database: withStatementCache(openDatabase(options.filename, busyTimeoutMs, walPages)) }),
-    ...(options.autoMigrate === undefined ? {} : { autoMigrate: options.autoMigrate }),
-    ...(options.groupCommit === undefined ? {} : { groupCommit: options.groupCommit }),
-  })
+  const { thread = 'main', ...rest } = options
+  if (thread !== 'worker' && thread !== 'main') throw new TypeError(`[store-sqlite] thread must be 'worker' or 'main', not ${String(thread)}`)
+  return thread === 'main' ? createInThreadStore(rest) : createWorkerStore(rest, WORKER_URL)
 }

@@ -1,0 +1,46 @@
+import Database from 'better-sqlite3'
+import { SqliteDialect } from 'kysely'
+import { createSqlStore, type GroupCommitTuning, type SqlStore } from '@jido-messaging/store-sql'
+import { withStatementCache } from './statement-cache.js'
+
+/** The options of a store on this thread (what the worker receives, minus `thread`). */
+export interface InThreadOptions {
+  filename: string
+  autoMigrate?: boolean
+  busyTimeoutMs?: number
+  walAutoCheckpointPages?: number
+  groupCommit?: Partial<GroupCommitTuning>
+}
+
+/** Opens the file with the pragmas the store relies on: WAL, NORMAL sync, foreign keys, busy timeout. */
+function openDatabase(filename: string, busyTimeoutMs: number, walPages: number): Database.Database {
+  const db = new Database(filename, { timeout: busyTimeoutMs })
+  try {
+    if (filename !== ':memory:' && filename !== '') {
+      db.pragma('journal_mode = WAL')
+      db.pragma(`wal_autocheckpoint = ${Math.max(0, Math.trunc(walPages))}`)
+    }
+    // In WAL mode NORMAL is durable against process crashes and only risks the last commits on power loss.
+    db.pragma('synchronous = NORMAL')
+    db.pragma('foreign_keys = ON')
+    db.pragma('temp_store = MEMORY')
+    return db
+  } catch (error) {
+    db.close()
+    throw error
+  }
+}
+
+/** The store on the calling thread: store-sql's kysely implementation over one better-sqlite3 connection. */
+export function createInThreadStore(options: InThreadOptions): SqlStore {
+  const busyTimeoutMs = options.busyTimeoutMs ?? 5000
+  const walPages = options.walAutoCheckpointPages ?? 4000
+  return createSqlStore({
+    name: 'store-sqlite',
+    kind: 'sqlite',
+    target: options.filename,
+    connect: () => new SqliteDialect({ database: withStatementCache(openDatabase(options.filename, busyTimeoutMs, walPages)) }),
+    ...(options.autoMigrate === undefined ? {} : { autoMigrate: options.autoMigrate }),
+    ...(options.groupCommit === undefined ? {} : { groupCommit: options.groupCommit }),
+  })
+}

@@ -1,0 +1,71 @@
+import {
+  ConflictError, InvalidCursorError, MessagingError, NotFoundError, RevisionConflictError, StoreUnavailableError,
+  TopologyError, UnsupportedError, ValidationError, type ErrorCode,
+} from '@jido-messaging/core'
+
+// The messages between a worker-mode store and its worker thread. Calls and results travel in batches
+// (one postMessage per event-loop turn each way), so concurrent writes still meet in one group commit.
+
+/**
+ * A store call: [call id, store id, method name, arguments]. An updater argument travels as
+ * {@link UpdaterRef}. Two methods manage the worker's stores: `$open` (arguments: the store's options)
+ * creates store `store` (opening nothing yet), `$close` forgets it.
+ */
+export type Call = [id: number, store: number, method: string, args: unknown[]]
+/** A settled call: [call id, true, value] or [call id, false, error]. */
+export type Result = [id: number, ok: boolean, value: unknown]
+
+/** Stands for the updater function of an `update*` call, which runs on the caller's thread. */
+export interface UpdaterRef { updater: number }
+
+export type ToWorker =
+  | { type: 'calls'; calls: Call[] }
+  /** The answer to an `update` request: the updater's return value, or its error. */
+  | { type: 'updated'; request: number; ok: boolean; value: unknown }
+export type FromWorker =
+  | { type: 'results'; results: Result[] }
+  /** Asks the caller's thread to run the updater of call `call` on `current`. */
+  | { type: 'update'; call: number; request: number; current: unknown }
+
+/** The store methods that take an updater function as their second argument. */
+export const UPDATER_METHODS: ReadonlySet<string> = new Set(['updateMessage', 'updateParticipant', 'updateThread'])
+
+/** An error as it crosses threads: enough to rebuild the same typed error on the other side. */
+export interface WireError {
+  name: string
+  message: string
+  code?: ErrorCode
+  details?: Record<string, unknown>
+  stack?: string
+}
+
+export function toWire(error: unknown): WireError {
+  if (error instanceof MessagingError) {
+    return { name: error.name, message: error.message, code: error.code, details: error.details, ...(error.stack ? { stack: error.stack } : {}) }
+  }
+  if (error instanceof Error) return { name: error.name, message: error.message, ...(error.stack ? { stack: error.stack } : {}) }
+  return { name: 'Error', message: String(error) }
+}
+
+/** Rebuilds a typed error (the same class, code and details) from its wire form. */
+export function fromWire(wire: WireError): Error {
+  const details = wire.details ?? {}
+  let error: Error
+  switch (wire.code) {
+    case undefined:
+      error = new Error(wire.message)
+      error.name = wire.name
+      break
+    case 'NOT_FOUND': error = new NotFoundError(wire.message, details); break
+    case 'VALIDATION': error = new ValidationError(wire.message, (details['issues'] as ValidationError['issues'] | undefined) ?? []); break
+    case 'CONFLICT': error = new ConflictError(wire.message, details); break
+    case 'INVALID_CURSOR': error = new InvalidCursorError(wire.message, details); break
+    case 'STORE_UNAVAILABLE': error = new StoreUnavailableError(wire.message); break
+    case 'UNSUPPORTED': error = new UnsupportedError(wire.message, details); break
+    case 'REVISION_CONFLICT': error = new RevisionConflictError(wire.message, details['expected'] as number, details['actual'] as number); break
+    case 'TOPOLOGY': error = new TopologyError(wire.message, (details['issues'] as TopologyError['issues'] | undefined) ?? []); break
+    default: error = new MessagingError(wire.message, { code: wire.code, details })
+  }
+  if (wire.stack !== undefined) error.stack = wire.stack
+  return error
+}
