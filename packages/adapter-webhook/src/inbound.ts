@@ -56,7 +56,7 @@ function parseEvent(value: unknown, prefix: string, nowMs: number, issues: Valid
     media: [],
     chatType: 'group',
     isSelf: false,
-    timestamp: new Date(nowMs).toISOString(),
+    timestamp: isoTime(nowMs),
     raw: value,
   }
   if (!isObject(value)) {
@@ -92,6 +92,18 @@ function parseEvent(value: unknown, prefix: string, nowMs: number, issues: Valid
     else event.timestamp = iso
   }
   return event
+}
+
+// The time of receipt as text, kept for its millisecond: a busy bridge receives several events in one.
+let isoMs = Number.NaN
+let isoText = ''
+
+function isoTime(ms: number): string {
+  if (ms !== isoMs) {
+    isoText = new Date(ms).toISOString() // throws for an invalid clock, as before
+    isoMs = ms
+  }
+  return isoText
 }
 
 /** Unix seconds (a number) or an ISO-8601 string with a date, normalized to ISO-8601 UTC. */

@@ -85,3 +85,20 @@ describe('verifyWebhookSignature', () => {
     expect(verifyWebhookSignature(secret, rawBody, { ...headers, 'x-jido-signature': [vector, vector] }, { now: nowMs })).toBe(false)
   })
 })
+
+describe('signing with many secrets', () => {
+  it('signs and verifies correctly past the bounded key cache, unicode and empty secrets included', () => {
+    const secrets = ['', 'pässwörd😀', ...Array.from({ length: 150 }, (_, i) => `secret-${i}`)]
+    for (let round = 0; round < 2; round++) {
+      for (const s of secrets) {
+        const expected = `v1=${createHmac('sha256', s).update(`${ts}.${rawBody}`, 'utf8').digest('hex')}`
+        expect(computeSignature(s, ts, rawBody)).toBe(expected)
+        if (s === '') continue
+        const signed = signWebhookBody(s, rawBody, ts)
+        expect(verifyWebhookSignature(s, rawBody, signed, { now: nowMs })).toBe(true)
+        expect(verifyWebhookSignature(`${s}x`, rawBody, signed, { now: nowMs })).toBe(false)
+        expect(verifyWebhookSignature(s, `${rawBody} `, signed, { now: nowMs })).toBe(false)
+      }
+    }
+  })
+})

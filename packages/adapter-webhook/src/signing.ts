@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto'
 
 // The signature scheme of SPEC 6.1, used in both directions: a receiver verifies what we POST with the
 // same functions the adapter uses to verify what arrives.
@@ -9,6 +9,9 @@ export const SIGNATURE_HEADER = 'x-jido-signature'
 export const SIGNATURE_TOLERANCE_SECONDS = 300
 
 const SIGNATURE_PATTERN = /^v1=[0-9a-f]{64}$/
+const SIGNATURE_LENGTH = 67
+const expectedBytes = Buffer.alloc(SIGNATURE_LENGTH)
+const actualBytes = Buffer.alloc(SIGNATURE_LENGTH)
 const TIMESTAMP_PATTERN = /^[0-9]{1,15}$/
 
 // A type alias, not an interface, so it is assignable to header records (implicit index signature).
@@ -29,7 +32,22 @@ export interface VerifyOptions {
 
 /** `v1=<hex HMAC-SHA256(secret, "<timestamp>.<rawBody>")>`. */
 export function computeSignature(secret: string, timestampSeconds: number | string, rawBody: string): string {
-  return `v1=${createHmac('sha256', secret).update(`${timestampSeconds}.${rawBody}`, 'utf8').digest('hex')}`
+  return `v1=${createHmac('sha256', secretKey(secret)).update(`${timestampSeconds}.${rawBody}`, 'utf8').digest('hex')}`
+}
+
+// createHmac with a string key converts and imports the key on every call; a KeyObject made once per
+// secret skips that. Bounded: a process signs with a handful of secrets, and starts over past that.
+const MAX_KEYS = 64
+const keys = new Map<string, KeyObject>()
+
+function secretKey(secret: string): KeyObject {
+  let key = keys.get(secret)
+  if (key === undefined) {
+    if (keys.size >= MAX_KEYS) keys.clear()
+    key = createSecretKey(Buffer.from(secret, 'utf8'))
+    keys.set(secret, key)
+  }
+  return key
 }
 
 /** Signs `rawBody` (the exact bytes that will be sent) and returns the two headers to send with it. */
@@ -55,10 +73,13 @@ export function verifyWebhookSignature(secret: string, rawBody: string, headers:
   const nowSeconds = Math.floor((options.now ?? Date.now()) / 1000)
   const tolerance = options.toleranceSeconds ?? SIGNATURE_TOLERANCE_SECONDS
   if (Math.abs(nowSeconds - Number(timestamp)) > tolerance) return false
-  const expected = Buffer.from(computeSignature(secret, timestamp, rawBody), 'utf8')
-  const actual = Buffer.from(signature, 'utf8')
+  const expected = computeSignature(secret, timestamp, rawBody)
   // Both are `v1=` + 64 hex characters here, so the lengths match and the comparison is constant-time.
-  return expected.length === actual.length && timingSafeEqual(expected, actual)
+  // As ASCII they are written into two reused buffers rather than two new ones per request.
+  if (expected.length !== SIGNATURE_LENGTH || signature.length !== SIGNATURE_LENGTH) return false
+  expectedBytes.write(expected, 0, 'latin1')
+  actualBytes.write(signature, 0, 'latin1')
+  return timingSafeEqual(expectedBytes, actualBytes)
 }
 
 function readHeader(headers: HeaderSource, name: string): string | undefined {

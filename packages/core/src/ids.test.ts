@@ -24,3 +24,19 @@ describe('id format', () => {
     expect(Math.abs(ms - Date.now())).toBeLessThan(1000)
   })
 })
+
+describe('id randomness', () => {
+  it('counts up by one within a millisecond, carries included', () => {
+    const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'
+    const decode = (text: string) => [...text].reduce((acc, c) => acc * 32n + BigInt(alphabet.indexOf(c)), 0n)
+    const ids = Array.from({ length: 5000 }, () => newId('signal').slice(4))
+    let sameMs = 0
+    for (let i = 1; i < ids.length; i++) {
+      if (ids[i]!.slice(0, 10) !== ids[i - 1]!.slice(0, 10)) continue
+      sameMs++
+      expect(decode(ids[i]!.slice(10)) - decode(ids[i - 1]!.slice(10))).toBe(1n)
+    }
+    expect(sameMs).toBeGreaterThan(100)
+  })
+})
+

@@ -34,6 +34,15 @@ function encodeTime(ms: number): string {
   return out
 }
 
+/** The text of lastRandom[0..14]; an increment mostly changes only the last digit. */
+let randomHead = ''
+
+function encodeRandomHead(): string {
+  let out = ''
+  for (let i = 0; i < 15; i++) out += ALPHABET[lastRandom[i]!]
+  return out
+}
+
 /** 16 base32 digits after the timestamp: fresh randomness each millisecond, incremented within one. */
 function nextRandom(time: number): string {
   if (time === lastTime) {
@@ -41,6 +50,7 @@ function nextRandom(time: number): string {
     while (i >= 0 && lastRandom[i] === 31) lastRandom[i--] = 0
     if (i < 0) throw new Error('[core] id space of this millisecond exhausted')
     lastRandom[i]!++
+    if (i < 15) randomHead = encodeRandomHead()
   } else {
     if (poolPos + 16 > pool.length) {
       randomFillSync(pool)
@@ -50,16 +60,15 @@ function nextRandom(time: number): string {
     // leave headroom so increments within one millisecond never overflow
     lastRandom[0] = lastRandom[0]! & 15
     lastTime = time
+    randomHead = encodeRandomHead()
   }
-  let out = ''
-  for (let i = 0; i < 16; i++) out += ALPHABET[lastRandom[i]!]
-  return out
+  return randomHead + ALPHABET[lastRandom[15]!]
 }
 
 let lastMs = 0
 
 /** Milliseconds that never go backwards within this process. */
-function monotonicNow(): number {
+export function monotonicNow(): number {
   const now = Date.now()
   lastMs = now > lastMs ? now : lastMs
   return lastMs
@@ -71,7 +80,11 @@ function monotonicNow(): number {
  * inside the same millisecond.
  */
 export function newId(kind: IdKind): string {
-  const time = monotonicNow()
+  return newIdAt(kind, monotonicNow())
+}
+
+/** `newId` for a time read by `monotonicNow` (one clock read for an id and its record's time). */
+export function newIdAt(kind: IdKind, time: number): string {
   if (time !== encodedMs) {
     encodedMs = time
     encodedTime = encodeTime(time)
@@ -90,7 +103,11 @@ let isoText = ''
  * (insertedAt, id) order agrees with id order even if the wall clock steps back.
  */
 export function nowIso(): string {
-  const ms = monotonicNow()
+  return isoAt(monotonicNow())
+}
+
+/** `nowIso` for a time read by `monotonicNow`. */
+export function isoAt(ms: number): string {
   if (ms !== isoMs) {
     isoMs = ms
     isoText = new Date(ms).toISOString()

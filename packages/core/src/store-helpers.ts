@@ -21,10 +21,20 @@ export function bindingKey(channel: string, bridgeId: string, externalRoomId: st
   return `${channel}\u0000${bridgeId}\u0000${externalRoomId}`
 }
 
+/** Strings JSON.stringify writes verbatim between quotes: no quote, backslash, control character or surrogate. */
+const JSON_PLAIN = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/
+
 /**
  * A persisted composite key (dedupe keys, conversation keys): the parts as a JSON array, so no part
  * can run into the next and the key holds no NUL (which PostgreSQL text refuses).
  */
 export function compositeKey(...parts: string[]): string {
-  return JSON.stringify(parts)
+  // Fast path, same text as JSON.stringify(parts): parts it would copy unescaped are joined directly.
+  let key = '['
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[i]
+    if (typeof part !== 'string' || !JSON_PLAIN.test(part)) return JSON.stringify(parts)
+    key += i === 0 ? `"${part}"` : `,"${part}"`
+  }
+  return `${key}]`
 }

@@ -3,6 +3,7 @@ import type { MessagingStore } from '../contracts/store.js'
 import { newId } from '../ids.js'
 import type { SignalContext, SignalFactory } from '../signals/factory.js'
 import type { RoomSequencer } from '../signals/sequencer.js'
+import { synchronousPublish } from '../signals/local-bus.js'
 
 /** Options every eventful command accepts to join a larger flow of signals. */
 export interface CommandOptions {
@@ -29,10 +30,9 @@ export interface Context {
 }
 
 export function signalContext(options: CommandOptions | undefined): SignalContext {
-  return {
-    correlationId: options?.correlationId ?? newId('correlation'),
-    ...(options?.causationId === undefined ? {} : { causationId: options.causationId }),
-  }
+  const sc: SignalContext = { correlationId: options?.correlationId ?? newId('correlation') }
+  if (options?.causationId !== undefined) sc.causationId = options.causationId
+  return sc
 }
 
 /**
@@ -54,10 +54,17 @@ export async function commitAndEmit<W>(
     await ticket.run(() => undefined)
     throw error
   }
-  const signals = await ticket.run(async () => {
+  const signals = await ticket.run(() => {
     const built = build(written)
-    if (built.length > 0) await ctx.bus.publish(built)
-    return built
+    if (built.length === 0) return built
+    // The local bus publishes synchronously: the step then ends here, and the room's next ticket
+    // finds this one released instead of waiting a few promise hops for it.
+    const publishNow = synchronousPublish(ctx.bus)
+    if (publishNow !== undefined) {
+      publishNow(built)
+      return built
+    }
+    return ctx.bus.publish(built).then(() => built)
   })
   return { written, signals }
 }

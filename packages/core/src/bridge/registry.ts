@@ -15,6 +15,8 @@ const REFERENCE = /^(env|secret|vault|file):/
 
 export class AdapterRegistry {
   private readonly adapters = new Map<string, PlatformAdapter>()
+  /** Contexts of configs whose credentials hold no reference, by config object. */
+  private readonly literalContexts = new WeakMap<BridgeConfig, BridgeContext>()
 
   constructor(adapters: readonly PlatformAdapter[], private readonly resolveSecret: SecretResolver) {
     for (const adapter of adapters) {
@@ -48,11 +50,20 @@ export class AdapterRegistry {
     return adapter
   }
 
-  /** The bridge as adapters see it: credentials with secret references resolved at use, never stored resolved. */
+  /**
+   * The bridge as adapters see it: credentials with secret references resolved at use, never stored
+   * resolved. A config without references gives the same frozen context each time (remembered per
+   * config object, which the read cache hands out for every event of its ttl); one with references is
+   * resolved anew on every call.
+   */
   context(config: BridgeConfig): BridgeContext {
+    const known = this.literalContexts.get(config)
+    if (known !== undefined) return known
+    let references = false
     const credentials: Record<string, string> = {}
     for (const [key, value] of Object.entries(config.credentials)) {
       if (REFERENCE.test(value)) {
+        references = true
         const resolved = this.resolveSecret(value)
         if (resolved === undefined) {
           throw new MessagingError(`[core] bridge ${config.id}: credential '${key}' references ${value.split(':')[0]}:… which is not set`, {
@@ -66,7 +77,9 @@ export class AdapterRegistry {
         credentials[key] = value
       }
     }
-    return Object.freeze({ bridgeId: config.id, credentials: Object.freeze(credentials), options: Object.freeze({ ...config.options }) })
+    const context = Object.freeze({ bridgeId: config.id, credentials: Object.freeze(credentials), options: Object.freeze({ ...config.options }) })
+    if (!references) this.literalContexts.set(config, context)
+    return context
   }
 }
 

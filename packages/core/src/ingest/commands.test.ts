@@ -13,8 +13,14 @@ describe('parseCommand', () => {
     expect(parseCommand('@jido_bot !help')).toEqual({ prefix: '!', name: 'help', args: '' })
   })
 
+  it('reads commands after leading whitespace and a leading mention', () => {
+    expect(parseCommand('  \n/deploy prod')).toEqual({ prefix: '/', name: 'deploy', args: 'prod' })
+    expect(parseCommand(' \u00a0<@U1>, !ping')).toEqual({ prefix: '!', name: 'ping', args: '' })
+    expect(parseCommand('\t@bot: /Help me')).toEqual({ prefix: '/', name: 'help', args: 'me' })
+  })
+
   it('ignores what is not a command', () => {
-    for (const text of ['hello /deploy', '/ not', '//comment', '/1abc', 'a/b', '!', `/${'x'.repeat(33)}`, '/path/to/file']) {
+    for (const text of ['hello /deploy', '/ not', '//comment', '/1abc', 'a/b', '!', `/${'x'.repeat(33)}`, '/path/to/file', '', '   ', 'x /a', '<b>/a', '@ /a']) {
       expect(parseCommand(text), text).toBeUndefined()
     }
   })
@@ -23,5 +29,6 @@ describe('parseCommand', () => {
 describe('findMentions', () => {
   it('finds @names and <@IDs> once each, not e-mail addresses', () => {
     expect(findMentions('hi @ada and <@U99> and <@!42>, mail me at a@b.com, @ada again.')).toEqual(['ada', 'U99', '42'])
+    expect(findMentions('no mentions here <U1>')).toEqual([])
   })
 })

@@ -19,6 +19,9 @@ export function stripLeadingMention(text: string): string {
 
 /** The command a message starts with (after an optional leading mention), or undefined. */
 export function parseCommand(text: string): ParsedCommand | undefined {
+  // Fast path: a command or a leading mention starts (after whitespace) with one of / ! < @.
+  const first = text.trimStart().charCodeAt(0)
+  if (first !== 47 && first !== 33 && first !== 60 && first !== 64) return undefined
   for (const candidate of [text.trimStart(), stripLeadingMention(text)]) {
     const m = COMMAND.exec(candidate)
     if (m) {
@@ -32,6 +35,7 @@ export function parseCommand(text: string): ParsedCommand | undefined {
 
 /** Handles mentioned in a text: `@name` and `<@ID>` forms, deduplicated, in order. */
 export function findMentions(text: string): string[] {
+  if (!text.includes('@')) return [] // every mention form has an @
   const found = new Set<string>()
   for (const m of text.matchAll(/<@!?([A-Za-z0-9_.-]+)>|(?<![\w@])@([A-Za-z0-9_][A-Za-z0-9_.-]*)/g)) {
     found.add((m[1] ?? m[2])!.replace(/\.$/, ''))

@@ -13,12 +13,16 @@ import { SignalTypes } from '../signals/types.js'
 import { findMentions, parseCommand } from './commands.js'
 import { applyMediaPolicy, runPolicy } from './policies.js'
 import type { ReadCache } from '../bridge/read-cache.js'
-import { InboundEventSchema, type IngestOptions, type IngestOutcome } from './types.js'
+import { InboundEventSchema, isPlainInboundEvent, type IngestOptions, type IngestOutcome, type PolicyDecision } from './types.js'
 
 type FullStore = MessagingStore & RuntimeStore
 
 const DAY_MS = 86_400_000
 const roomTypeOf: Record<InboundEvent['chatType'], RoomType> = { direct: 'direct', group: 'group', channel: 'channel' }
+/** The decision of a policy that is not configured (read only). */
+const ALLOW: PolicyDecision = Object.freeze({ action: 'allow' })
+/** What a passed `isPlainInboundEvent` stands for: the schema's verdict without running it. */
+const VALID = { success: true } as const
 
 export interface ReactionCommands {
   addReaction(messageId: string, participantId: string, reaction: string, o?: { correlationId?: string }): Promise<unknown>
@@ -39,6 +43,16 @@ export function createIngestPipeline(
   const dedupeWindowMs = Math.max(DAY_MS, options.dedupeWindowMs ?? DAY_MS)
   /** In-process copies of one platform message wait for the first one's commit. */
   const inFlight = new Map<string, Promise<IngestOutcome>>()
+  /** The dedupe expiry of the last `now` seen: consecutive messages mostly share their millisecond. */
+  let expiryOf = ''
+  let expiry = ''
+  const dedupeExpiry = (now: string): string => {
+    if (now !== expiryOf) {
+      expiry = new Date(Date.parse(now) + dedupeWindowMs).toISOString()
+      expiryOf = now
+    }
+    return expiry
+  }
 
   function senderOf(event: InboundEvent, channel: string): Promise<Participant> {
     // The candidate is built only on a cache miss: a known sender costs a map lookup.
@@ -60,16 +74,20 @@ export function createIngestPipeline(
     })
   }
 
-  async function ingestMessage(config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent, causationId?: string): Promise<IngestOutcome> {
+  async function ingestMessage(config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent, key: string, causationId?: string): Promise<IngestOutcome> {
     const channel = adapter.channel
     const bridgeId = config.id
-    const bridge = { bridgeId, options: config.options }
-    const bound = await cache.roomByBinding(channel, bridgeId, event.externalRoomId)
+    const bridge = options.verifySender || options.gating || options.moderation ? { bridgeId, options: config.options } : undefined
+    // Cache hits are taken synchronously (`cached*`); only a miss awaits the read.
+    const bound = cache.cachedRoomByBinding(channel, bridgeId, event.externalRoomId) ?? await cache.roomByBinding(channel, bridgeId, event.externalRoomId)
     const existingRoom = bound?.room ?? null
     if (bound?.binding && (!bound.binding.enabled || bound.binding.direction === 'outbound')) {
       return { status: 'rejected', room: bound.room, reason: 'binding_inbound_disabled' }
     }
-    const sender = await runPolicy(options.verifySender, { bridge, channel, event, ...(existingRoom ? { room: existingRoom } : {}) })
+    // Policies run only where a hook is configured: no context, promise or timer for the default allow.
+    const sender = options.verifySender
+      ? await runPolicy(options.verifySender, { bridge: bridge!, channel, event, ...(existingRoom ? { room: existingRoom } : {}) })
+      : ALLOW
     if (sender.action === 'reject') return { status: 'rejected', reason: `sender: ${sender.reason ?? 'not verified'}` }
 
     const now = nowIso()
@@ -84,7 +102,7 @@ export function createIngestPipeline(
         direction: 'both', enabled: true, insertedAt: now,
       }))
     }
-    const participant = await senderOf(event, channel)
+    const participant = cache.cachedSender(channel, event.externalUserId) ?? await senderOf(event, channel)
 
     let thread: Thread | undefined
     let threadCreated = false
@@ -100,10 +118,10 @@ export function createIngestPipeline(
 
     const media = applyMediaPolicy(event.media, options.media)
     if (media.rejected) return { status: 'rejected', room, participant, reason: media.rejected }
-    const policyContext = { bridge, channel, event, room, participant }
-    const gate = await runPolicy(options.gating, policyContext)
+    const policyContext = options.gating || options.moderation ? { bridge: bridge!, channel, event, room, participant } : undefined
+    const gate = options.gating ? await runPolicy(options.gating, policyContext!) : ALLOW
     if (gate.action === 'reject') return { status: 'rejected', room, participant, reason: `gating: ${gate.reason ?? 'rejected'}` }
-    const moderation = await runPolicy(options.moderation, policyContext)
+    const moderation = options.moderation ? await runPolicy(options.moderation, policyContext!) : ALLOW
     if (moderation.action === 'reject') return { status: 'rejected', room, participant, reason: `moderation: ${moderation.reason ?? 'rejected'}` }
 
     const text = media.note === undefined ? event.text : [event.text, media.note].filter((t) => t.length > 0).join('\n')
@@ -111,8 +129,16 @@ export function createIngestPipeline(
     const mentions = findMentions(event.text)
     const content: ContentBlock[] = []
     if (text.length > 0) content.push({ type: 'text', text })
-    content.push(...media.blocks)
-    const message: Message = {
+    for (const block of media.blocks) content.push(block)
+    // The message and its metadata get their optional keys by assignment, in the order they have always
+    // had (stores persist that order), instead of spreads that build a throwaway object per key.
+    const metadata: Message['metadata'] = { channel, bridgeId, chatType: event.chatType, platformTimestamp: event.timestamp }
+    if (event.username !== undefined) metadata['username'] = event.username
+    if (command) metadata['command'] = command
+    if (mentions.length > 0) metadata['mentions'] = mentions
+    if (moderation.action === 'flag') metadata['moderation'] = { flagged: true, reason: moderation.reason }
+    if (gate.action === 'flag') metadata['gating'] = { flagged: true, reason: gate.reason }
+    const message = {
       id: newId('message'),
       roomId: room.id,
       senderId: participant.id,
@@ -120,25 +146,22 @@ export function createIngestPipeline(
       content,
       externalId: event.externalMessageId,
       deliveryExternalRoomId: event.externalRoomId,
-      ...(replyTo ? { replyToId: replyTo.id } : {}),
-      ...(event.externalReplyToId === undefined ? {} : { externalReplyToId: event.externalReplyToId }),
-      ...(thread ? { threadId: thread.id, externalThreadId: event.externalThreadId! } : {}),
-      status: 'sent',
-      reactions: {},
-      receipts: {},
-      metadata: {
-        channel, bridgeId, chatType: event.chatType, platformTimestamp: event.timestamp,
-        ...(event.username === undefined ? {} : { username: event.username }),
-        ...(command ? { command } : {}),
-        ...(mentions.length > 0 ? { mentions } : {}),
-        ...(moderation.action === 'flag' ? { moderation: { flagged: true, reason: moderation.reason } } : {}),
-        ...(gate.action === 'flag' ? { gating: { flagged: true, reason: gate.reason } } : {}),
-      },
-      insertedAt: now,
-      updatedAt: now,
+    } as Message
+    if (replyTo) message.replyToId = replyTo.id
+    if (event.externalReplyToId !== undefined) message.externalReplyToId = event.externalReplyToId
+    if (thread) {
+      message.threadId = thread.id
+      message.externalThreadId = event.externalThreadId!
     }
+    message.status = 'sent'
+    message.reactions = {}
+    message.receipts = {}
+    message.metadata = metadata
+    message.insertedAt = now
+    message.updatedAt = now
 
-    const policy = await cache.routingPolicy(room.id)
+    const cachedPolicy = cache.cachedRoutingPolicy(room.id)
+    const policy = cachedPolicy !== undefined ? cachedPolicy : await cache.routingPolicy(room.id)
     let deliveries: ReturnType<typeof planDeliveries> = []
     if (policy?.mirror) {
       const routes = await resolveRoutes(cachedReads, registry, room.id, policy, { exclude: { bridgeId, externalRoomId: event.externalRoomId } })
@@ -150,11 +173,11 @@ export function createIngestPipeline(
       }
     }
 
-    const sc = signalContext(causationId === undefined ? {} : { causationId })
+    const sc = signalContext(causationId === undefined ? undefined : { causationId })
     const { written } = await commitAndEmit(ctx, room.id,
       () => store.commitMessage({
         message,
-        dedupe: { key: dedupeKey(channel, bridgeId, event), now, expiresAt: new Date(Date.parse(now) + dedupeWindowMs).toISOString() },
+        dedupe: { key, now, expiresAt: dedupeExpiry(now) },
         member: { roomId: room.id, participantId: participant.id, joinedAt: now },
         deliveries,
       }),
@@ -188,7 +211,9 @@ export function createIngestPipeline(
       return { status: 'duplicate', room, participant, ...(original ? { message: original } : {}), reason: 'already ingested' }
     }
     if (deliveries.length > 0) kick()
-    return { status: 'message', message: written.message, room, participant, ...(thread ? { thread } : {}) }
+    const outcome: IngestOutcome = { status: 'message', message: written.message, room, participant }
+    if (thread) outcome.thread = thread
+    return outcome
   }
 
   async function ingestChange(config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent, causationId?: string): Promise<IngestOutcome> {
@@ -224,7 +249,7 @@ export function createIngestPipeline(
   return {
     /** Runs one normalized event through the pipeline. Errors become `{status: 'error'}` outcomes. */
     async ingest(config: BridgeConfig, adapter: PlatformAdapter, input: InboundEvent, causationId?: string): Promise<IngestOutcome> {
-      const parsed = InboundEventSchema.safeParse(input)
+      const parsed = isPlainInboundEvent(input) ? VALID : InboundEventSchema.safeParse(input)
       if (!parsed.success) {
         throw new ValidationError(`[core] adapter ${adapter.name} produced an invalid inbound event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
           parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })))
@@ -241,7 +266,7 @@ export function createIngestPipeline(
           return { ...prior, status: 'duplicate', reason: 'already ingested' }
         }
       }
-      const run = ingestMessage(config, adapter, event, causationId)
+      const run = ingestMessage(config, adapter, event, key, causationId)
       inFlight.set(key, run)
       try {
         return await run

@@ -25,6 +25,7 @@ export async function runPolicy(hook: PolicyHook | undefined, context: IngestPol
 
 /** Media limits: too many or too large attachments reject the message or become a text note. */
 export function applyMediaPolicy(media: InboundMedia[], policy: MediaPolicy = {}): { blocks: ContentBlock[]; note?: string; rejected?: string } {
+  if (media.length === 0) return { blocks: [] } // the common case: nothing to check
   const maxCount = policy.maxCount ?? 10
   const maxBytes = policy.maxBytes ?? 25 * 1024 * 1024
   const tooMany = media.length > maxCount

@@ -86,3 +86,34 @@ export const InboundEventSchema = z.object({
   eventId: z.string().optional(),
   raw: z.unknown(),
 })
+
+const EVENT_KINDS: ReadonlySet<unknown> = new Set(['message', 'edit', 'delete', 'reaction', 'command', 'other'])
+const CHAT_TYPES: ReadonlySet<unknown> = new Set(['direct', 'group', 'channel'])
+
+const idOf = (v: unknown, max: number) => typeof v === 'string' && v.length >= 1 && v.length <= max
+const optionalIdOf = (v: unknown) => v === undefined || (typeof v === 'string' && v.length >= 1 && v.length <= 1000)
+const optionalString = (v: unknown) => v === undefined || typeof v === 'string'
+
+/**
+ * A quick check, about a tenth of the schema's cost, that passes only events `InboundEventSchema`
+ * accepts: the plain ones (no media, no reaction). Whatever it does not pass goes through the schema,
+ * which decides and words the errors, so the accepted set and the errors are the schema's.
+ */
+export function isPlainInboundEvent(input: unknown): boolean {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return false
+  const e = input as Record<string, unknown>
+  const text = e['text']
+  const media = e['media']
+  return EVENT_KINDS.has(e['kind'])
+    && idOf(e['externalRoomId'], 1000) && idOf(e['externalUserId'], 255) && idOf(e['externalMessageId'], 1000)
+    && optionalIdOf(e['externalThreadId']) && optionalIdOf(e['externalReplyToId'])
+    && typeof text === 'string' && text.length <= 1_000_000
+    && Array.isArray(media) && media.length === 0
+    && CHAT_TYPES.has(e['chatType'])
+    && optionalString(e['chatTitle']) && optionalString(e['username']) && optionalString(e['displayName'])
+    && typeof e['isSelf'] === 'boolean' && (e['isBot'] === undefined || typeof e['isBot'] === 'boolean')
+    && typeof e['timestamp'] === 'string'
+    && e['reaction'] === undefined
+    && optionalString(e['eventId'])
+    && 'raw' in e // z.unknown() still wants the key (own or inherited)
+}

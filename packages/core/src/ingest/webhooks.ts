@@ -32,7 +32,10 @@ const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
 
 function lowerHeaders(headers: WebhookHttpRequest['headers'] = {}): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(headers)) if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v)
+  for (const k of Object.keys(headers)) { // no [key, value] pair arrays
+    const v = headers[k]
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v)
+  }
   return out
 }
 
@@ -44,20 +47,27 @@ export interface IngestRunner {
 export function webhookApi(configOf: (id: string) => Promise<BridgeConfig | null>, registry: AdapterRegistry, pipeline: IngestRunner, maxBodyBytes: number) {
   async function bridgeFor(bridgeId: string): Promise<{ config: BridgeConfig; adapter: PlatformAdapter }> {
     requireId(bridgeId, 'bridgeId')
-    const config = await configOf(bridgeId)
+    const config = usable(bridgeId, await configOf(bridgeId))
+    return { config, adapter: registry.require(config) }
+  }
+
+  function usable(bridgeId: string, config: BridgeConfig | null): BridgeConfig {
     if (!config) throw new MessagingError(`bridge ${bridgeId} not found`, { code: 'BRIDGE_NOT_FOUND', details: { bridgeId } })
     if (!config.enabled) throw new MessagingError(`bridge ${bridgeId} is disabled`, { code: 'BRIDGE_DISABLED', details: { bridgeId } })
-    return { config, adapter: registry.require(config) }
+    return config
   }
 
   /** Verifies and parses one request, then ingests its events in order. Throws typed errors before anything is stored. */
   async function process(bridgeId: string, input: WebhookHttpRequest): Promise<{ outcomes: IngestOutcome[]; reply?: WebhookReply }> {
-    const { config, adapter } = await bridgeFor(bridgeId)
+    requireId(bridgeId, 'bridgeId')
+    const config = usable(bridgeId, await configOf(bridgeId)) // as bridgeFor, without its promise and pair
+    const adapter = registry.require(config)
     if (!adapter.verifyWebhook || !adapter.parseWebhook) {
       throw new MessagingError(`adapter ${adapter.name} does not take webhooks`, { code: 'UNSUPPORTED', details: { bridgeId } })
     }
     const raw = typeof input.rawBody === 'string' ? input.rawBody : Buffer.from(input.rawBody).toString('utf8')
-    if (Buffer.byteLength(raw, 'utf8') > maxBodyBytes) {
+    // UTF-8 takes 1-3 bytes per UTF-16 unit, so a short enough string needs no byte count.
+    if (raw.length * 3 > maxBodyBytes && Buffer.byteLength(raw, 'utf8') > maxBodyBytes) {
       throw new MessagingError(`webhook body is larger than ${maxBodyBytes} bytes`, { code: 'VALIDATION', details: { status: 413, maxBodyBytes } })
     }
     const request: WebhookRequest = { method: (input.method ?? 'POST').toUpperCase(), path: input.path ?? `/webhooks/${bridgeId}`, headers: lowerHeaders(input.headers), rawBody: raw }
@@ -80,7 +90,9 @@ export function webhookApi(configOf: (id: string) => Promise<BridgeConfig | null
     const parsed = await adapter.parseWebhook(bridge, request)
     const outcomes: IngestOutcome[] = []
     for (const event of parsed.events) outcomes.push(await pipeline.ingest(config, adapter, event))
-    return { outcomes, ...(parsed.reply ? { reply: parsed.reply } : {}) }
+    const processed: { outcomes: IngestOutcome[]; reply?: WebhookReply } = { outcomes }
+    if (parsed.reply) processed.reply = parsed.reply
+    return processed
   }
 
   return {
@@ -99,13 +111,14 @@ export function webhookApi(configOf: (id: string) => Promise<BridgeConfig | null
       try {
         const { outcomes, reply } = await process(bridgeId, request)
         const failed = outcomes.find((o) => o.status === 'error')
-        if (failed) {
-          return { response: errorResponse(500, 'STORE_UNAVAILABLE', failed.reason ?? 'ingest failed'), outcomes, ...(outcomes[0] ? { outcome: outcomes[0] } : {}) }
-        }
-        const response = reply
-          ? { status: reply.status, headers: { 'content-type': typeof reply.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', ...reply.headers }, body: reply.body ?? {} }
-          : { status: 200, headers: { 'content-type': 'application/json' }, body: { ok: true, outcomes: outcomes.map(summarize) } }
-        return { response, outcomes, ...(outcomes[0] ? { outcome: outcomes[0] } : {}) }
+        const response = failed
+          ? errorResponse(500, 'STORE_UNAVAILABLE', failed.reason ?? 'ingest failed')
+          : reply
+            ? { status: reply.status, headers: { 'content-type': typeof reply.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', ...reply.headers }, body: reply.body ?? {} }
+            : { status: 200, headers: { 'content-type': 'application/json' }, body: { ok: true, outcomes: outcomes.map(summarize) } }
+        const result: WebhookHttpResult = { response, outcomes }
+        if (outcomes[0]) result.outcome = outcomes[0]
+        return result
       } catch (error) {
         const outcome: IngestOutcome = { status: isMessagingError(error) && error.code !== 'STORE_UNAVAILABLE' ? 'rejected' : 'error', reason: error instanceof Error ? error.message : String(error) }
         if (isMessagingError(error)) {
@@ -131,7 +144,12 @@ export function webhookApi(configOf: (id: string) => Promise<BridgeConfig | null
 }
 
 function summarize(o: IngestOutcome) {
-  return { status: o.status, ...(o.message ? { messageId: o.message.id } : {}), ...(o.room ? { roomId: o.room.id } : {}), ...(o.reason ? { reason: o.reason } : {}) }
+  // Keys added in the order the response has always had them (no spreads: one summary per event).
+  const summary: { status: IngestOutcome['status']; messageId?: string; roomId?: string; reason?: string } = { status: o.status }
+  if (o.message) summary.messageId = o.message.id
+  if (o.room) summary.roomId = o.room.id
+  if (o.reason) summary.reason = o.reason
+  return summary
 }
 
 function errorResponse(status: number, code: string, message: string) {

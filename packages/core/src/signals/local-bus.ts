@@ -94,16 +94,22 @@ export function createLocalSignalBus(options: LocalSignalBusOptions = {}): Signa
     }
   }
 
-  return {
-    async publish(signals) {
-      if (stopped) return
-      for (const sub of subscribers.values()) {
-        for (const signal of signals) {
-          if (sub.roomId !== undefined && signal.subject !== sub.roomId) continue
-          if (sub.matches(signal.type)) enqueue(sub, signal)
-        }
+  function publishNow(signals: readonly Signal[]): void {
+    if (stopped) return
+    for (const sub of subscribers.values()) {
+      for (const signal of signals) {
+        if (sub.roomId !== undefined && signal.subject !== sub.roomId) continue
+        if (sub.matches(signal.type)) enqueue(sub, signal)
       }
-    },
+    }
+  }
+
+  async function publish(signals: readonly Signal[]): Promise<void> {
+    publishNow(signals)
+  }
+
+  const bus: SignalBus = {
+    publish,
 
     subscribe(pattern, handler, subscribeOptions: SubscribeOptions = {}) {
       if (typeof handler !== 'function') {
@@ -154,4 +160,18 @@ export function createLocalSignalBus(options: LocalSignalBusOptions = {}): Signa
       subscribers.clear()
     },
   }
+  synchronous.set(bus, { publish, publishNow })
+  return bus
+}
+
+/** The local buses, with the work their `publish` does, all of it synchronous. */
+const synchronous = new WeakMap<SignalBus, { publish: SignalBus['publish']; publishNow: (signals: readonly Signal[]) => void }>()
+
+/**
+ * For a local bus whose `publish` is still its own: the same publish as a plain call, done once it
+ * returns. Lets a caller skip a promise per publish and know at once that the signals are queued.
+ */
+export function synchronousPublish(bus: SignalBus): ((signals: readonly Signal[]) => void) | undefined {
+  const local = synchronous.get(bus)
+  return local !== undefined && bus.publish === local.publish ? local.publishNow : undefined
 }
