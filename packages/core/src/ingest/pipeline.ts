@@ -235,15 +235,20 @@ export function createIngestPipeline(
       return { status: 'event', reason: 'deleted' }
     }
     const now = nowIso()
+    let stale = false
     const { written } = await commitAndEmit(ctx, target.roomId,
       () => store.updateMessage(target.id, (m) => {
+        // An edit older (by platform time) than the one applied last is a late retry: keep the newer text.
+        const editedAt = m.metadata['editedAt']
+        stale = typeof editedAt === 'string' && Date.parse(event.timestamp) < Date.parse(editedAt)
+        if (stale) return undefined
         const media = m.content.filter((b) => b.type !== 'text')
         const content: ContentBlock[] = event.text.length > 0 ? [{ type: 'text', text: event.text }, ...media] : media
         if (JSON.stringify(content) === JSON.stringify(m.content)) return undefined
         return { ...m, content, metadata: { ...m.metadata, editedAt: event.timestamp }, updatedAt: now }
       }),
       (r) => (r?.changed ? [ctx.makeSignal(SignalTypes.messageEdited, target.roomId, { ...ids, message: r.record }, sc)] : []))
-    return { status: 'event', ...(written ? { message: written.record } : {}), reason: 'edited' }
+    return { status: 'event', ...(written ? { message: written.record } : {}), reason: stale ? 'stale_edit' : 'edited' }
   }
 
   return {

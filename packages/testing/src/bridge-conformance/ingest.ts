@@ -128,8 +128,13 @@ export function ingestCases(options: BridgeConformanceOptions): void {
         isSelf: false, timestamp: new Date().toISOString(), raw: {} }
       const created = await h.messaging.routeDirectPayload('pt', { ...base, kind: 'message', text: 'first draft' })
       const id = created.message!.id
-      const edited = await h.messaging.routeDirectPayload('pt', { ...base, kind: 'edit', text: 'final text' })
+      const at = (ms: number) => new Date(Date.parse(base.timestamp) + ms).toISOString()
+      const edited = await h.messaging.routeDirectPayload('pt', { ...base, kind: 'edit', text: 'final text', timestamp: at(2000) })
       expect(edited.status).toBe('event')
+      expect((await h.messaging.getMessage(id))!.content).toEqual([{ type: 'text', text: 'final text' }])
+      // A late retry of an earlier edit (older platform time) does not bring back the older text.
+      const late = await h.messaging.routeDirectPayload('pt', { ...base, kind: 'edit', text: 'second draft', timestamp: at(1000) })
+      expect(late.reason).toBe('stale_edit')
       expect((await h.messaging.getMessage(id))!.content).toEqual([{ type: 'text', text: 'final text' }])
       await h.messaging.routeDirectPayload('pt', { ...base, kind: 'reaction', externalUserId: 'u2', text: '', reaction: { emoji: '🔥', added: true } })
       const reacted = (await h.messaging.getMessage(id))!
