@@ -216,7 +216,30 @@ export function createIngestPipeline(
     return outcome
   }
 
+  /**
+   * Platform edits, deletes and reactions. One that carries the platform's event id is applied once: a
+   * retry of an event already applied (its 200 was lost, say) is a duplicate, so a reaction retried
+   * after a later removal does not come back. The id is recorded after the change is applied, so a
+   * crash in between makes the retry apply it again (changes are idempotent) instead of losing it.
+   */
   async function ingestChange(config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent, causationId?: string): Promise<IngestOutcome> {
+    if (event.eventId === undefined) return applyChange(config, adapter, event, causationId)
+    const key = compositeKey('event', adapter.channel, config.id, event.eventId)
+    // A claim that expires as it is made only asks whether a live one exists (an expired claim is free).
+    const asOf = nowIso()
+    if (!(await store.claimDedupeKey(key, { now: asOf, expiresAt: asOf }))) {
+      return { status: 'duplicate', reason: 'already applied' }
+    }
+    const outcome = await applyChange(config, adapter, event, causationId)
+    // Not for an unknown message: its retry may find the message once that has been ingested.
+    if (outcome.reason !== 'unknown_message') {
+      const now = nowIso()
+      await store.claimDedupeKey(key, { now, expiresAt: dedupeExpiry(now) })
+    }
+    return outcome
+  }
+
+  async function applyChange(config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent, causationId?: string): Promise<IngestOutcome> {
     const channel = adapter.channel
     const target = await store.getMessageByExternalId(channel, config.id, event.externalMessageId)
     if (!target) return { status: 'event', reason: 'unknown_message' }

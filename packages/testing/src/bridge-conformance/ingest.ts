@@ -141,12 +141,27 @@ export function ingestCases(options: BridgeConformanceOptions): void {
       expect(Object.keys(reacted.reactions)).toEqual(['🔥'])
       await h.messaging.routeDirectPayload('pt', { ...base, kind: 'reaction', externalUserId: 'u2', text: '', reaction: { emoji: '🔥', added: false } })
       expect((await h.messaging.getMessage(id))!.reactions).toEqual({})
+      // With the platform's event ids: a retry of an applied event is a duplicate, so a reaction removed
+      // after it was added does not come back when the add is delivered again.
+      const add = { ...base, kind: 'reaction', externalUserId: 'u3', text: '', reaction: { emoji: '👍', added: true }, eventId: 'ev-add' }
+      expect((await h.messaging.routeDirectPayload('pt', add)).status).toBe('event')
+      expect((await h.messaging.getMessage(id))!.reactions).toEqual({ '👍': [expect.any(String)] })
+      await h.messaging.routeDirectPayload('pt', { ...add, reaction: { emoji: '👍', added: false }, eventId: 'ev-remove' })
+      expect(await h.messaging.routeDirectPayload('pt', add)).toMatchObject({ status: 'duplicate', reason: 'already applied' })
+      expect((await h.messaging.getMessage(id))!.reactions).toEqual({})
+      // An event id seen for a message not ingested yet is not remembered: its retry applies later.
+      const early = { ...base, externalMessageId: 'm-later', kind: 'edit', text: 'edited early', eventId: 'ev-early' }
+      expect((await h.messaging.routeDirectPayload('pt', early)).reason).toBe('unknown_message')
+      const later = await h.messaging.routeDirectPayload('pt', { ...base, externalMessageId: 'm-later', kind: 'message', text: 'original' })
+      expect((await h.messaging.routeDirectPayload('pt', early)).reason).toBe('edited')
+      expect((await h.messaging.getMessage(later.message!.id))!.content).toEqual([{ type: 'text', text: 'edited early' }])
       await h.messaging.routeDirectPayload('pt', { ...base, kind: 'delete', text: '' })
       expect(await h.messaging.getMessage(id)).toBeNull()
       expect((await h.messaging.routeDirectPayload('pt', { ...base, kind: 'edit', text: 'too late' })).reason).toBe('unknown_message')
       await h.waitFor(() => h.typesSeen().includes('message.deleted'), 'message.deleted')
       expect(h.typesSeen().filter((t) => t.startsWith('message.'))).toEqual(
-        ['message.received', 'message.edited', 'message.reaction_added', 'message.reaction_removed', 'message.deleted'])
+        ['message.received', 'message.edited', 'message.reaction_added', 'message.reaction_removed',
+          'message.reaction_added', 'message.reaction_removed', 'message.received', 'message.edited', 'message.deleted'])
     })
 
     it('routeDirectPayload ingests without a signature', async () => {
