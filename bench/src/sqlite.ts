@@ -7,7 +7,7 @@ import { createSqliteStore } from '@jido-messaging/store-sqlite'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { medianLatency, postMessageRate, printTable, throughput } from './harness.js'
+import { postMessageRate, printTable, throughput } from './harness.js'
 
 const COUNT = 30_000
 const LATENCY_COUNT = 3_000
@@ -55,8 +55,8 @@ async function postMessageRateOnFile(count: number, concurrency: number) {
   return postMessageRate(createSqliteStore({ filename }), count, concurrency, roomId)
 }
 
-/** Seeds `size` messages with a bare bulk insert (100k rows per transaction), then reads pages through the store. */
-async function pageLatency(size: number) {
+/** Seeds `size` messages with a bare bulk insert (100k rows per transaction); returns the file, room and ids. */
+async function seededFile(size: number) {
   const { filename, roomId } = await preparedFile()
   const db = openBare(filename)
   const insert = db.prepare(`insert into messages (id, room_id, sender_id, role, content, status, reactions, receipts,
@@ -74,23 +74,49 @@ async function pageLatency(size: number) {
   for (let from = 0; from < size; from += 100_000) chunk(from, Math.min(size, from + 100_000))
   db.pragma('wal_checkpoint(TRUNCATE)')
   db.close()
+  return { filename, roomId, ids, size }
+}
 
-  const messaging = createMessaging({ store: createSqliteStore({ filename }), instanceId: 'bench' })
-  await messaging.start()
-  let seed = 7
-  const randomId = () => ids[(seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) % size]!
-  // Unmeasured warm-up of the same three reads, so neither size pays for cold caches or a cold JIT.
-  for (let i = 0; i < 200; i++) {
-    await messaging.listMessages(roomId, { limit: 50 })
-    await messaging.listMessages(roomId, { limit: 50, before: ids[Math.floor(size / 2) + (i % 100)]! })
-    await messaging.listMessages(roomId, { limit: 50, before: randomId() })
+type Page = 'newest' | 'middle' | 'random'
+
+/**
+ * Page latency of both sizes, read through the store. Both rooms are open at once and their samples
+ * alternate, so both sizes see the same process state (on this VM a process can run ~2x slower than
+ * another for its whole life, and a second instance can change the JIT's view of the code).
+ */
+async function pageLatency(sizes: readonly number[], runs = 500) {
+  const rooms = []
+  for (const size of sizes) {
+    const seeded = await seededFile(size)
+    const messaging = createMessaging({ store: createSqliteStore({ filename: seeded.filename }), instanceId: 'bench' })
+    await messaging.start()
+    let seed = 7
+    const randomId = () => seeded.ids[(seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) % size]!
+    const read: Record<Page, (i: number) => Promise<unknown>> = {
+      newest: () => messaging.listMessages(seeded.roomId, { limit: 50 }),
+      middle: (i) => messaging.listMessages(seeded.roomId, { limit: 50, before: seeded.ids[Math.floor(size / 2) + (i % 100)]! }),
+      random: () => messaging.listMessages(seeded.roomId, { limit: 50, before: randomId() }),
+    }
+    rooms.push({ messaging, read })
   }
-  seed = 7
-  const newest = await medianLatency(500, () => messaging.listMessages(roomId, { limit: 50 }))
-  const middle = await medianLatency(500, (i) => messaging.listMessages(roomId, { limit: 50, before: ids[Math.floor(size / 2) + (i % 100)]! }))
-  const random = await medianLatency(500, () => messaging.listMessages(roomId, { limit: 50, before: randomId() }))
-  await messaging.stop()
-  return { newest, middle, random }
+  const medians: Array<Record<Page, number>> = rooms.map(() => ({ newest: 0, middle: 0, random: 0 }))
+  for (const page of ['newest', 'middle', 'random'] as const) {
+    const times: number[][] = rooms.map(() => [])
+    // 200 unmeasured rounds first, so neither size pays for cold caches or a cold JIT.
+    for (let i = -200; i < runs; i++) {
+      for (const [r, room] of rooms.entries()) {
+        const t0 = performance.now()
+        await room.read[page](i < 0 ? i + 200 : i)
+        if (i >= 0) times[r]!.push(performance.now() - t0)
+      }
+    }
+    for (const [r, t] of times.entries()) {
+      t.sort((a, b) => a - b)
+      medians[r]![page] = t[Math.floor(t.length / 2)]!
+    }
+  }
+  for (const room of rooms) await room.messaging.stop()
+  return medians
 }
 
 export async function run(): Promise<void> {
@@ -104,9 +130,8 @@ export async function run(): Promise<void> {
       { case: 'postMessage, 1 caller', 'ours msg/s': Math.round(single.opsPerSec), 'baseline rows/s': Math.round(bare.opsPerSec),
         ratio: single.opsPerSec / bare.opsPerSec, 'p50 ms': single.p50, 'p99 ms': single.p99 },
     ])
-    const small = await pageLatency(10_000)
-    const large = await pageLatency(1_000_000)
-    printTable('store-sqlite listMessages page latency through createMessaging (limit 50, median of 500)', [
+    const [small, large] = (await pageLatency([10_000, 1_000_000])) as [Record<Page, number>, Record<Page, number>]
+    printTable('store-sqlite listMessages page latency through createMessaging (limit 50, median of 500, sizes sampled alternately)', [
       { case: 'newest page', '10k ms': small.newest, '1M ms': large.newest, 'ratio 1M/10k': large.newest / small.newest },
       { case: 'page before a middle message', '10k ms': small.middle, '1M ms': large.middle, 'ratio 1M/10k': large.middle / small.middle },
       { case: 'page before a random message', '10k ms': small.random, '1M ms': large.random, 'ratio 1M/10k': large.random / small.random },
