@@ -199,6 +199,20 @@ describe('adapter-telegram through createMessaging', () => {
     expect(h.fake.messages(tgChats.team.id).at(-1)).toMatchObject({ text: 'pong' })
   })
 
+  it('delivers a message with media through the outbox as a photo with its text as caption', async () => {
+    const h = await setup()
+    const { room } = (await h.post(h.fake.userMessage({ chat: tgChats.team, from: tgUsers.ada, text: 'show me' }))).outcome!
+    const result = await h.messaging.routeOutbound(room!.id, [
+      { type: 'text', text: 'here it is' },
+      { type: 'image', url: 'tg-file:AgAC-chart', altText: 'chart' },
+    ])
+    const photo = await h.fake.waitForCall('sendPhoto', undefined, 5000)
+    expect(photo.params).toMatchObject({ chat_id: tgChats.team.id, photo: 'AgAC-chart', caption: 'here it is' })
+    expect(h.fake.callsTo('sendMessage')).toEqual([])
+    expect(result.deliveries[0]).toMatchObject({ status: 'sent', externalIds: [`${tgChats.team.id}:${(photo.result as { message_id: number }).message_id}`] })
+    expect(h.fake.callsTo('sendPhoto')).toHaveLength(1)
+  })
+
   it('sends text over 4096 characters as several messages, each within the limit, in order', async () => {
     const h = await setup()
     const { room } = (await h.post(h.fake.userMessage({ chat: tgChats.team, from: tgUsers.ada, text: 'tell me everything' }))).outcome!

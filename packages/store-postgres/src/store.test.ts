@@ -52,7 +52,7 @@ await describeWithPostgres('store-postgres: against the server', () => {
     await store.migrate()
     expect(await tablesIn(schema)).toEqual(after)
     const { rows } = await admin.query(`select name from "${schema}".kysely_migration`)
-    expect(rows).toEqual([{ name: '0001_initial' }, { name: '0002_runtime' }])
+    expect(rows).toEqual([{ name: '0001_initial' }, { name: '0002_runtime' }, { name: '0003_delivery_media' }])
   })
 
   it('keeps stores in different schemas of one database apart', async () => {

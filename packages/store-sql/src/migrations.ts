@@ -216,6 +216,11 @@ async function runtime(db: Kysely<any>, t: ColumnTypes): Promise<void> {
     .execute()
 }
 
+/** Deliveries carry the media blocks sent with them (NULL: none). */
+async function deliveryMedia(db: Kysely<any>, t: ColumnTypes): Promise<void> {
+  await db.schema.alterTable('deliveries').addColumn('media', t.json).execute()
+}
+
 /** The store's migrations by name, for a dialect and (Postgres) a schema. */
 export function storeMigrations(kind: SqlDialectKind, schema?: string): Record<string, Migration> {
   const types = columnTypes(kind)
@@ -223,6 +228,7 @@ export function storeMigrations(kind: SqlDialectKind, schema?: string): Record<s
   return {
     '0001_initial': { up: (db) => initial(scoped(db), types) },
     '0002_runtime': { up: (db) => runtime(scoped(db), types) },
+    '0003_delivery_media': { up: (db) => deliveryMedia(scoped(db), types) },
   }
 }
 

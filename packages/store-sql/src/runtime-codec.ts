@@ -1,6 +1,6 @@
 import type { Selectable } from 'kysely'
 import type {
-  DeadLetter, DeadLetterStatus, DeliveryStatus, OutboxDelivery, StoredIngressSubscription,
+  ContentBlock, DeadLetter, DeadLetterStatus, DeliveryStatus, OutboxDelivery, StoredIngressSubscription,
 } from '@jido-messaging/core'
 import { fromJson, nullable, toJson } from './codec.js'
 import type { DeadLettersTable, DeliveriesTable, IngressSubscriptionsTable } from './schema.js'
@@ -16,7 +16,8 @@ export function deliveryRowOf(d: OutboxDelivery): DeliveryRow {
   return {
     id: d.id, message_id: d.messageId, room_id: d.roomId, bridge_id: d.bridgeId, channel: d.channel,
     external_room_id: d.externalRoomId, external_thread_id: nullable(d.externalThreadId),
-    external_reply_to_id: nullable(d.externalReplyToId), text: d.text, chunk_index: d.chunkIndex, chunk_count: d.chunkCount,
+    external_reply_to_id: nullable(d.externalReplyToId), text: d.text, media: d.media === undefined ? null : toJson(d.media),
+    chunk_index: d.chunkIndex, chunk_count: d.chunkCount,
     conversation_key: d.conversationKey, status: d.status, attempts: d.attempts, next_attempt_at: d.nextAttemptAt,
     last_error: nullable(d.lastError), external_message_id: nullable(d.externalMessageId),
     lease_owner: nullable(d.leaseOwner), lease_until: nullable(d.leaseUntil), inserted_at: d.insertedAt, updated_at: d.updatedAt,
@@ -32,6 +33,7 @@ export function deliveryOf(row: DeliveryRow): OutboxDelivery {
   }
   if (row.external_thread_id !== null) d.externalThreadId = row.external_thread_id
   if (row.external_reply_to_id !== null) d.externalReplyToId = row.external_reply_to_id
+  if (row.media !== null && row.media !== undefined) d.media = fromJson<ContentBlock[]>(row.media)
   if (row.last_error !== null) d.lastError = row.last_error
   if (row.external_message_id !== null) d.externalMessageId = row.external_message_id
   if (row.lease_owner !== null) d.leaseOwner = row.lease_owner

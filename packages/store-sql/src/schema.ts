@@ -133,6 +133,8 @@ export interface DeliveriesTable {
   external_thread_id: string | null
   external_reply_to_id: string | null
   text: string
+  /** JSON array of the media blocks sent with this chunk; NULL when none. Added by 0003_delivery_media. */
+  media: unknown
   chunk_index: number
   chunk_count: number
   conversation_key: string

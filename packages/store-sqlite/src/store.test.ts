@@ -37,7 +37,7 @@ describe('store-sqlite: migrations', () => {
     await store.migrate()
     const raw = inspect(filename)
     expect(tables(raw)).toEqual(after)
-    expect(raw.prepare('select name from kysely_migration').all()).toEqual([{ name: '0001_initial' }, { name: '0002_runtime' }])
+    expect(raw.prepare('select name from kysely_migration').all()).toEqual([{ name: '0001_initial' }, { name: '0002_runtime' }, { name: '0003_delivery_media' }])
   })
 
   it('start() migrates by default and a second store on a migrated file starts without error', async () => {

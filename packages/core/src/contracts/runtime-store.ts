@@ -1,4 +1,4 @@
-import type { Message, Page, RoomMember } from '../model.js'
+import type { ContentBlock, Message, Page, RoomMember } from '../model.js'
 
 export const DeliveryStatuses = ['pending', 'sending', 'retrying', 'sent', 'failed', 'dead_lettered'] as const
 /** pending/retrying: waiting for an attempt; sending: leased by a worker; sent/failed/dead_lettered: final. */
@@ -18,6 +18,11 @@ export interface OutboxDelivery {
   externalThreadId?: string
   externalReplyToId?: string
   text: string
+  /**
+   * Media blocks sent with this chunk (the first chunk of a message carries them), for adapters that
+   * send media natively (`capabilities.media: 'native'`); others get the media's URLs in `text`.
+   */
+  media?: ContentBlock[]
   chunkIndex: number
   chunkCount: number
   /** Deliveries of one conversation (`bridgeId`, `externalRoomId`) are sent one at a time in (insertedAt, id) order. */

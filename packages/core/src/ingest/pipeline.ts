@@ -8,7 +8,7 @@ import type { MessagingStore } from '../contracts/store.js'
 import { ValidationError } from '../errors.js'
 import { newId, nowIso } from '../ids.js'
 import type { BridgeConfig, ContentBlock, Message, Participant, Room, RoomType, Thread } from '../model.js'
-import { planDeliveries, resolveRoutes } from '../outbound/routes.js'
+import { outboundPartsOf, planDeliveries, resolveRoutes } from '../outbound/routes.js'
 import { SignalTypes } from '../signals/types.js'
 import { findMentions, parseCommand } from './commands.js'
 import { applyMediaPolicy, runPolicy } from './policies.js'
@@ -168,8 +168,11 @@ export function createIngestPipeline(
       const who = event.displayName ?? event.username ?? event.externalUserId
       for (const route of routes) {
         const target = registry.get(route.adapter)!
-        deliveries.push(...planDeliveries(message, route, `${who}: ${text}`, target.massMentions ? { massMentions: target.massMentions } : {},
-          { thread: thread ?? null, replyTo, now }))
+        // The media go along as media where the target takes them, else as their URLs after the text.
+        const extra = media.blocks.length === 0 ? { text: '', media: [] } : outboundPartsOf({ content: media.blocks }, target)
+        const relayed = extra.text.length > 0 ? `${who}: ${text}\n${extra.text}` : `${who}: ${text}`
+        deliveries.push(...planDeliveries(message, route, relayed, target.massMentions ? { massMentions: target.massMentions } : {},
+          { thread: thread ?? null, replyTo, media: extra.media, now }))
       }
     }
 

@@ -11,7 +11,7 @@ import { newId, nowIso } from '../ids.js'
 import { ContentBlockSchema, type ContentBlock, type Message } from '../model.js'
 import { SignalTypes } from '../signals/types.js'
 import { parse, requireId } from '../validate.js'
-import { planDeliveries, resolveRoutes, selectRoutes, textOf, type OutboundRoute } from './routes.js'
+import { outboundPartsOf, planDeliveries, resolveRoutes, selectRoutes, type OutboundRoute } from './routes.js'
 
 const RouteOutboundOptionsSchema = z.strictObject({
   threadId: z.string().min(1).optional(),
@@ -118,13 +118,14 @@ export function outboundApi(ctx: Context, store: FullStore, registry: AdapterReg
     }
   }
 
-  async function plan(message: Message, routes: OutboundRoute[], text: string, allowMassMentions: boolean, now: string) {
+  async function plan(message: Message, routes: OutboundRoute[], allowMassMentions: boolean, now: string) {
     const thread = message.threadId === undefined ? null : await store.getThread(message.threadId)
     const replyTo = message.replyToId === undefined ? null : await store.getMessage(message.replyToId)
     return routes.flatMap((route) => {
       const adapter = registry.get(route.adapter)!
+      const { text, media } = outboundPartsOf(message, adapter)
       return planDeliveries(message, route, text, adapter.massMentions ? { massMentions: adapter.massMentions } : {},
-        { thread, replyTo, allowMassMentions, now })
+        { thread, replyTo, allowMassMentions, media, now })
     })
   }
 
@@ -177,7 +178,7 @@ export function outboundApi(ctx: Context, store: FullStore, registry: AdapterReg
           return [ctx.makeSignal(routeSent ? SignalTypes.messageSent : SignalTypes.messageFailed, message.roomId, data, sc)]
         })
       if (next && written) {
-        await store.enqueueDeliveries(await plan(written, [next], textOf(written), written.metadata['allowMassMentions'] === true, now))
+        await store.enqueueDeliveries(await plan(written, [next], written.metadata['allowMassMentions'] === true, now))
         kick()
       }
       void signals
@@ -193,7 +194,7 @@ export function outboundApi(ctx: Context, store: FullStore, registry: AdapterReg
     const { now: chosen, failover } = selectRoutes(routes, policy)
     if (chosen.length === 0) return []
     message.metadata = { ...message.metadata, routing: { deliveryMode: policy?.deliveryMode ?? 'best_effort', failover } }
-    return plan(message, chosen, textOf(message), false, message.insertedAt)
+    return plan(message, chosen, false, message.insertedAt)
   }
 
   return {
@@ -257,7 +258,7 @@ export function outboundApi(ctx: Context, store: FullStore, registry: AdapterReg
           insertedAt: now,
           updatedAt: now,
         }
-        const deliveries = await plan(message, chosen, textOf(message), opts.allowMassMentions, now)
+        const deliveries = await plan(message, chosen, opts.allowMassMentions, now)
         const sc = signalContext(opts)
         const { written } = await commitAndEmit(ctx, roomId,
           () => store.commitMessage({

@@ -3,7 +3,8 @@ import type { AdapterRegistry } from '../bridge/registry.js'
 import type { OutboxDelivery } from '../contracts/runtime-store.js'
 import type { MessagingStore } from '../contracts/store.js'
 import { newId } from '../ids.js'
-import type { Message, RoutingPolicy, Thread } from '../model.js'
+import type { ContentBlock, Message, RoutingPolicy, Thread } from '../model.js'
+import type { PlatformAdapter } from '../contracts/platform-adapter.js'
 import { chunkText, DEFAULT_MASS_MENTIONS, neutralizeMassMentions } from './chunker.js'
 
 /** One place a room's outbound messages can go: an enabled binding of an enabled bridge whose adapter can send. */
@@ -75,6 +76,8 @@ export interface DeliveryPlanOptions {
   thread?: Thread | null
   replyTo?: Message | null
   allowMassMentions?: boolean
+  /** Media blocks to send with the first chunk (see {@link outboundPartsOf}). */
+  media?: ContentBlock[]
   now: string
 }
 
@@ -100,6 +103,7 @@ export function planDeliveries(
         ? reply.externalThreadId
         : undefined
   const externalReplyToId = replyOnRoute && reply.externalId !== undefined ? reply.externalId : undefined
+  const media = options.media ?? []
   return chunks.map((chunk, i) => ({
     id: newId('delivery'),
     messageId: message.id,
@@ -110,6 +114,7 @@ export function planDeliveries(
     ...(externalThreadId === undefined ? {} : { externalThreadId }),
     ...(externalReplyToId === undefined || i > 0 ? {} : { externalReplyToId }),
     text: chunk,
+    ...(i === 0 && media.length > 0 ? { media } : {}),
     chunkIndex: i,
     chunkCount: chunks.length,
     conversationKey: compositeKey(route.bridgeId, route.externalRoomId),
@@ -119,6 +124,19 @@ export function planDeliveries(
     insertedAt: options.now,
     updatedAt: options.now,
   }))
+}
+
+const MEDIA_TYPES: ReadonlySet<string> = new Set(['image', 'audio', 'video', 'file'])
+
+/**
+ * What a message sends on one adapter: its text, and its media blocks as media where the adapter sends
+ * media natively (`capabilities.media: 'native'`); elsewhere (`fallback`: links the platform unfurls,
+ * `unsupported`) the media's URLs join the text.
+ */
+export function outboundPartsOf(message: Pick<Message, 'content'>, adapter: Pick<PlatformAdapter, 'capabilities'>): { text: string; media: ContentBlock[] } {
+  if (adapter.capabilities.media !== 'native') return { text: textOf(message), media: [] }
+  const text = message.content.flatMap((b) => (b.type === 'text' && b.text.length > 0 ? [b.text] : [])).join('\n')
+  return { text, media: message.content.filter((b) => MEDIA_TYPES.has(b.type)) }
 }
 
 /** The plain text of a message's content, for platforms that take text. */

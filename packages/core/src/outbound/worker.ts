@@ -150,6 +150,7 @@ export class DeliveryWorker {
         deliveryId: delivery.id,
         externalRoomId: delivery.externalRoomId,
         text: delivery.text,
+        ...(delivery.media === undefined ? {} : { media: delivery.media }),
         ...(delivery.externalThreadId === undefined ? {} : { externalThreadId: delivery.externalThreadId }),
         ...(delivery.externalReplyToId === undefined ? {} : { externalReplyToId: delivery.externalReplyToId }),
       })

@@ -1,6 +1,6 @@
 import type { OutboxDelivery } from '@jido-messaging/core'
 import { describe, expect, it } from 'vitest'
-import { isoAt, makeDelivery, uniqueSuffix } from '../factories.js'
+import { isoAt, makeDelivery, makeMessage, uniqueSuffix } from '../factories.js'
 import { byKey, expectCode, shuffled } from '../store-conformance/context.js'
 import { seedMessage, type RuntimeSuiteContext } from './context.js'
 
@@ -55,6 +55,29 @@ export function deliveryCases(ctx: RuntimeSuiteContext): void {
       expect(stored).not.toHaveProperty('leaseOwner')
       expect(stored).not.toHaveProperty('lastError')
       expect(await store.listDeliveries(message.id)).toEqual([sent])
+    })
+
+    it('a delivery keeps its media blocks through enqueue, commit, claim and save; without media it has none', async () => {
+      const store = ctx.store()
+      const { room, message } = await seedMessage(store)
+      const media = [
+        { type: 'image' as const, url: 'https://example.test/cat.png', mediaType: 'image/png', altText: 'a cat', width: 640, height: 480 },
+        { type: 'file' as const, url: 'tg-file:BQAC', filename: 'report.pdf', size: 1234 },
+      ]
+      const withMedia = makeDelivery(room.id, message.id, { media, insertedAt: isoAt(0) })
+      const plain = makeDelivery(room.id, message.id, { insertedAt: isoAt(1), chunkIndex: 1 })
+      await store.enqueueDeliveries([withMedia, plain])
+      expect(await store.getDelivery(withMedia.id)).toEqual(withMedia)
+      expect(await store.getDelivery(plain.id)).not.toHaveProperty('media')
+      const claimed = await store.claimDeliveries({ owner: 'w_1', now: isoAt(10), leaseUntil: isoAt(1010), limit: 10 })
+      expect(claimed.find((d) => d.id === withMedia.id)?.media).toEqual(media)
+      const { media: _dropped, ...withoutMedia } = withMedia
+      expect(await store.saveDelivery(withoutMedia)).toEqual(withoutMedia)
+      expect(await store.getDelivery(withMedia.id)).not.toHaveProperty('media')
+
+      const posted = makeMessage(room.id)
+      await store.commitMessage({ message: posted, deliveries: [makeDelivery(room.id, posted.id, { media: [media[0]!] })] })
+      expect((await store.listDeliveries(posted.id))[0]?.media).toEqual([media[0]])
     })
 
     it('saveDelivery of an unknown delivery rejects NOT_FOUND and creates nothing', async () => {
