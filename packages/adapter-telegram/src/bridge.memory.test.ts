@@ -2,7 +2,7 @@
 // webhook requests in, deliveries out, a long-polling bridge run by the bridge worker.
 import { createMessaging, type Messaging, type Signal } from '@jido-messaging/core'
 import { createMemoryStore } from '@jido-messaging/store-memory'
-import { TELEGRAM_OPS_TOPIC_ID, startTelegramFake, TELEGRAM_BOT_TOKEN, tgChats, tgUsers, type TelegramFake, type TgUpdate } from '@jido-messaging/testing'
+import { TELEGRAM_OPS_TOPIC_ID, startTelegramFake, TELEGRAM_BOT_TOKEN, tgChats, tgUpdates, tgUsers, type TelegramFake, type TgUpdate } from '@jido-messaging/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createTelegramAdapter } from './index.js'
 
@@ -211,6 +211,25 @@ describe('adapter-telegram through createMessaging', () => {
     expect(h.fake.callsTo('sendMessage')).toEqual([])
     expect(result.deliveries[0]).toMatchObject({ status: 'sent', externalIds: [`${tgChats.team.id}:${(photo.result as { message_id: number }).message_id}`] })
     expect(h.fake.callsTo('sendPhoto')).toHaveLength(1)
+  })
+
+  it('mirrors a photo from one bound chat to another as a photo (same file id), never back', async () => {
+    const h = await setup()
+    await h.messaging.ensureBridgeRoom({
+      roomName: 'mirrored',
+      bindings: [
+        { channel: 'telegram', bridgeId: 'tg', externalRoomId: String(tgChats.team.id) },
+        { channel: 'telegram', bridgeId: 'tg', externalRoomId: String(tgChats.lounge.id) },
+      ],
+      routingPolicy: { deliveryMode: 'broadcast', mirror: true },
+    })
+    expect((await h.post(tgUpdates.photo)).outcome!.status).toBe('message')
+    const photo = await h.fake.waitForCall('sendPhoto', undefined, 5000)
+    expect(photo.params).toMatchObject({ chat_id: tgChats.lounge.id, photo: 'AgAC-large' })
+    expect(String(photo.params.caption)).toContain('the whiteboard')
+    await new Promise((r) => setTimeout(r, 100))
+    expect(h.fake.callsTo('sendPhoto')).toHaveLength(1)
+    expect(h.fake.callsTo('sendMessage')).toEqual([])
   })
 
   it('sends text over 4096 characters as several messages, each within the limit, in order', async () => {
