@@ -55,7 +55,8 @@ describe('long polling listener', () => {
     expect(polls[0]!.params).toMatchObject({ timeout: 30, allowed_updates: expect.arrayContaining(['message', 'message_reaction']) })
     const started = Date.now()
     await handle.stop()
-    expect(Date.now() - started).toBeLessThan(1000)
+    // The open long poll (30 s) is cut short, not waited out; the bound leaves room for a loaded machine.
+    expect(Date.now() - started).toBeLessThan(5000)
     expect(fake.pendingUpdates()).toEqual([])
   })
 
