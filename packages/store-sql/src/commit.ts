@@ -34,28 +34,13 @@ export function commitOps(ctx: SqlContext): CommitOps {
     member?: { room_id: string; participant_id: string; joined_at: string }
   }
 
-  /** One commit alone (a `safe` replay, or a batch of one). */
-  async function commitOne(tx: Kysely<Database>, item: Item): Promise<CommitMessageResult> {
-    if (item.claim !== undefined) {
-      const won = await ctx.statements.claimDedupe(tx, item.claim, item.now!)
-      if (!won) {
-        const held = await ctx.statements.dedupeMessageId(tx, item.claim.key)
-        return { status: 'duplicate', messageId: held ?? null }
-      }
-    }
-    await ctx.inserts.insert(tx, 'messages', item.messageRow)
-    const memberAdded = item.member === undefined ? false : await ctx.statements.addMember(tx, item.member)
-    if (item.deliveryRows.length > 0) await insertDeliveryRows(ctx, tx, item.deliveryRows)
-    return { status: 'created', message: messageOf(item.messageRow), memberAdded }
-  }
-
   /**
    * Concurrent commits together, with the same outcome as running them one after another in order: one
    * multi-row claim for all dedupe keys (distinct within a step), then one multi-row INSERT per table for
-   * the winners; a membership repeated in the step counts as added for its first commit only.
+   * the winners; a membership repeated in the step counts as added for its first commit only. A commit
+   * alone (a `safe` replay, or a batch of one) is a step of one.
    */
   async function commitMany(tx: Kysely<Database>, items: Item[]): Promise<CommitMessageResult[]> {
-    if (items.length === 1) return [await commitOne(tx, items[0]!)]
     const claims = items.flatMap((i) => (i.claim === undefined ? [] : [i.claim]))
     let now: string | undefined
     for (const i of items) if (i.now !== undefined && (now === undefined || i.now < now)) now = i.now
@@ -98,7 +83,7 @@ export function commitOps(ctx: SqlContext): CommitOps {
       return mapErrors(ctx.name, {
         conflict: `message ${message.id}, its external id or one of its deliveries exists already`,
         notFound: `room ${message.roomId} not found`,
-      }, () => ctx.write((tx) => commitOne(tx, item), {
+      }, () => ctx.write(async (tx) => (await commitMany(tx, [item]))[0]!, {
         shape: 'commitMessage',
         item,
         // A key twice in one step would make the second claim see the first; message ids must differ too.

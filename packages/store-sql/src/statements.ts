@@ -27,17 +27,12 @@ export class Statements {
    * resolves whether this call took it.
    */
   async claimDedupe(db: Kysely<Database>, claim: { key: string; expires_at: string; message_id: string | null }, now: string): Promise<boolean> {
-    const result = await this.execute(db, 'claimDedupe', [claim.key, claim.expires_at, claim.message_id, now], (d) =>
-      d.insertInto('dedupe_keys').values({ key: claim.key, expires_at: claim.expires_at, message_id: claim.message_id })
-        .onConflict((oc) => oc.column('key')
-          .doUpdateSet((eb) => ({ expires_at: eb.ref('excluded.expires_at'), message_id: eb.ref('excluded.message_id') }))
-          .where('dedupe_keys.expires_at', '<=', now))
-        .returning('key'))
-    return result.rows.length > 0
+    return (await this.claimDedupeMany(db, [claim], now)).has(claim.key)
   }
 
   /**
-   * {@link claimDedupe} for many keys in one statement (keys distinct); resolves the keys this call took.
+   * Claims many keys in one statement (keys distinct), each for its `message_id` until its `expires_at`
+   * when free; resolves the keys this call took.
    * One `now` serves every claim: the batch's earliest, so a key is taken only when free for all of them.
    */
   async claimDedupeMany(db: Kysely<Database>, claims: ReadonlyArray<{ key: string; expires_at: string; message_id: string | null }>, now: string): Promise<Set<string>> {
@@ -61,7 +56,7 @@ export class Statements {
   }
 
   /**
-   * {@link addMember} for many rows in one statement; resolves the `room_id`/`participant_id` pairs
+   * Records memberships unless present, in one statement; resolves the `room_id`/`participant_id` pairs
    * (as {@link memberKey}s) this call added. A pair repeated in `rows` is added once.
    */
   async addMembers(db: Kysely<Database>, rows: ReadonlyArray<{ room_id: string; participant_id: string; joined_at: string }>): Promise<Set<string>> {
@@ -72,22 +67,6 @@ export class Statements {
         .onConflict((oc) => oc.columns(['room_id', 'participant_id']).doNothing())
         .returning(['room_id', 'participant_id']))
     return new Set(result.rows.map((r) => memberKey(r.room_id, r.participant_id)))
-  }
-
-  /** The message id stored with the claim of `key` (null: none, or a bare claimDedupeKey). */
-  async dedupeMessageId(db: Kysely<Database>, key: string): Promise<string | null | undefined> {
-    const result = await this.execute(db, 'dedupeMessageId', [key], (d) =>
-      d.selectFrom('dedupe_keys').select('message_id').where('key', '=', key))
-    return result.rows[0]?.message_id
-  }
-
-  /** Records a membership unless present; resolves whether this call added it. */
-  async addMember(db: Kysely<Database>, row: { room_id: string; participant_id: string; joined_at: string }): Promise<boolean> {
-    const result = await this.execute(db, 'addMember', [row.room_id, row.participant_id, row.joined_at], (d) =>
-      d.insertInto('room_members').values(row)
-        .onConflict((oc) => oc.columns(['room_id', 'participant_id']).doNothing())
-        .returning('room_id'))
-    return result.rows.length > 0
   }
 
   // ---- reads on the ingest path (each ingested event runs all of them) ----

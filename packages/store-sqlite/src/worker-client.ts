@@ -41,7 +41,8 @@ class WorkerChannel {
   }
 
   send(storeId: number, method: string, args: unknown[]): Promise<unknown> {
-    const worker = this.#worker ??= this.#spawn()
+    this.live()
+    const worker = this.#worker!
     return new Promise((resolve, reject) => {
       const id = this.#nextId++
       const entry: PendingCall = { resolve, reject }
@@ -130,6 +131,17 @@ class WorkerChannel {
 
 const channels = new Map<string, WorkerChannel>()
 
+let methodNames: string[] | undefined
+/** The store's method names, read once from a store that is never started (creating one opens nothing). */
+function storeMethodNames(): string[] {
+  if (methodNames === undefined) {
+    const template = createInThreadStore({ filename: ':memory:' }) as unknown as Record<string, unknown>
+    const lifecycle = new Set(['name', 'start', 'stop', 'migrate'])
+    methodNames = Object.keys(template).filter((k) => !lifecycle.has(k) && typeof template[k] === 'function')
+  }
+  return methodNames
+}
+
 /** A worker-mode store's hidden handle to its worker thread, so tests can end it as a crash would. */
 export const WORKER_HANDLE = Symbol.for('@jido-messaging/store-sqlite/worker')
 let nextStoreId = 0
@@ -141,11 +153,6 @@ let nextStoreId = 0
  * since the updater saw it, and asks again otherwise (no write lock is held across threads).
  */
 export function createWorkerStore(options: InThreadOptions, workerUrl: URL): SqlStore {
-  // The method names, from a store that is never started (creating one opens nothing).
-  const template = createInThreadStore(options) as unknown as Record<string, unknown>
-  const lifecycle = new Set(['name', 'start', 'stop', 'migrate'])
-  const methodNames = Object.keys(template).filter((k) => !lifecycle.has(k) && typeof template[k] === 'function')
-
   const channel = channels.get(workerUrl.href) ?? new WorkerChannel(workerUrl)
   channels.set(workerUrl.href, channel)
   const storeId = nextStoreId++
@@ -166,7 +173,7 @@ export function createWorkerStore(options: InThreadOptions, workerUrl: URL): Sql
     stopped ? Promise.reject(new StoreUnavailableError('[store-sqlite] the store is stopped')) : send(method, args)
 
   const store = {
-    ...Object.fromEntries(methodNames.map((name) => [name, call(name)])),
+    ...Object.fromEntries(storeMethodNames().map((name) => [name, call(name)])),
     name: 'store-sqlite',
     start: async () => {
       stopped = false
