@@ -14,6 +14,7 @@ export const ErrorCodes = {
   INVALID_TRANSITION: 'INVALID_TRANSITION',
   AMBIGUOUS: 'AMBIGUOUS',
   INVALID_CURSOR: 'INVALID_CURSOR',
+  CURSOR_EXPIRED: 'CURSOR_EXPIRED',
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
 } as const
 
@@ -106,6 +107,21 @@ export class InvalidCursorError extends MessagingError {
   constructor(message: string, details?: Record<string, unknown>) {
     super(message, { code: ErrorCodes.INVALID_CURSOR, ...(details ? { details } : {}) })
     this.name = 'InvalidCursorError'
+  }
+}
+
+/**
+ * A journal position that was pruned (older than the retention): the signals in
+ * `(requestedAfter, prunedThrough]` are gone. `details`: `{requestedAfter, prunedThrough}`.
+ */
+export class CursorExpiredError extends MessagingError {
+  readonly requestedAfter: number
+  readonly prunedThrough: number
+  constructor(message: string, requestedAfter: number, prunedThrough: number) {
+    super(message, { code: ErrorCodes.CURSOR_EXPIRED, details: { requestedAfter, prunedThrough } })
+    this.name = 'CursorExpiredError'
+    this.requestedAfter = requestedAfter
+    this.prunedThrough = prunedThrough
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ContentBlock, Message, Page, RoomMember } from '../model.js'
+import type { JournalWrite } from './journal.js'
 
 export const DeliveryStatuses = ['pending', 'sending', 'retrying', 'sent', 'failed', 'dead_lettered'] as const
 /** pending/retrying: waiting for an attempt; sending: leased by a worker; sent/failed/dead_lettered: final. */
@@ -76,6 +77,8 @@ export interface CommitMessageInput {
   dedupe?: { key: string; now: string; expiresAt: string }
   /** Membership recorded in the same transaction (an ingested sender). */
   member?: RoomMember
+  /** Signals appended to the journal in the same transaction (see `JournalWrite`); called with the result, `duplicate` included. */
+  journal?: JournalWrite<CommitMessageResult>
 }
 
 export type CommitMessageResult =

@@ -1,3 +1,4 @@
+import type { JournalStore, JournalWrite } from './journal.js'
 import type { RuntimeStore } from './runtime-store.js'
 import type {
   BridgeConfig,
@@ -85,9 +86,13 @@ export interface UpdateResult<T> {
  * `{[channel]: {[bridgeId]: externalRoomId}}`, whatever the caller passed.
  *
  * It includes `RuntimeStore` (atomic message commits with dedupe, the outbox, dead letters, ingress
- * subscriptions), which the bridge runtime uses; `runtimeStoreConformance` covers that part.
+ * subscriptions), which the bridge runtime uses; `runtimeStoreConformance` covers that part; and
+ * `JournalStore` (the signal journal and durable subscription checkpoints).
+ *
+ * Writes that announce a change take an optional `journal` ({@link JournalWrite}): its signals MUST be
+ * appended in the same transaction as the change, so a crash never leaves one without the other.
  */
-export interface MessagingStore extends RuntimeStore {
+export interface MessagingStore extends RuntimeStore, JournalStore {
   /** Short name used in error messages, e.g. `store-sqlite`. */
   readonly name: string
 
@@ -100,9 +105,9 @@ export interface MessagingStore extends RuntimeStore {
 
   // ---- rooms ----
   /** Inserts a room and its bindings in one transaction; CONFLICT if the id or a binding key is taken. */
-  createRoom(room: Room, bindings: RoomBinding[]): Promise<Room>
+  createRoom(room: Room, bindings: RoomBinding[], journal?: JournalWrite<Room>): Promise<Room>
   /** Inserts or replaces a room by id (type, name, metadata, insertedAt) and adds the given bindings not yet present. */
-  saveRoom(room: Room, bindings: RoomBinding[]): Promise<Room>
+  saveRoom(room: Room, bindings: RoomBinding[], journal?: JournalWrite<Room>): Promise<Room>
   getRoom(id: string): Promise<Room | null>
   /** Rooms ordered by (insertedAt, id) ascending. An unknown cursor rejects with `InvalidCursorError`. */
   listRooms(options: StoreListOptions): Promise<Page<Room>>
@@ -115,7 +120,7 @@ export interface MessagingStore extends RuntimeStore {
    * no room is bound. MUST return the same room to concurrent callers, across connections and processes
    * (a writer that loses the unique race returns the winner's room with `created: false`).
    */
-  getOrCreateRoomByBinding(room: Room, binding: RoomBinding): Promise<{ room: Room; binding: RoomBinding; created: boolean }>
+  getOrCreateRoomByBinding(room: Room, binding: RoomBinding, journal?: JournalWrite<{ room: Room; binding: RoomBinding; created: boolean }>): Promise<{ room: Room; binding: RoomBinding; created: boolean }>
   getRoomByBinding(channel: string, bridgeId: string, externalRoomId: string): Promise<Room | null>
   /** CONFLICT if the key is bound already (to any room); NOT_FOUND if the room does not exist. */
   insertRoomBinding(binding: RoomBinding): Promise<RoomBinding>
@@ -136,24 +141,24 @@ export interface MessagingStore extends RuntimeStore {
     candidate: Participant,
   ): Promise<{ participant: Participant; created: boolean }>
   /** Atomic read-modify-write; null when absent. CONFLICT if the new external ids clash. */
-  updateParticipant(id: string, updater: Updater<Participant>): Promise<UpdateResult<Participant> | null>
+  updateParticipant(id: string, updater: Updater<Participant>, journal?: JournalWrite<UpdateResult<Participant> | null>): Promise<UpdateResult<Participant> | null>
 
   // ---- room members ----
   /** Records membership; resolves true only for the call that added it (race-safe). */
-  addRoomMember(member: RoomMember): Promise<boolean>
-  removeRoomMember(roomId: string, participantId: string): Promise<boolean>
+  addRoomMember(member: RoomMember, journal?: JournalWrite<boolean>): Promise<boolean>
+  removeRoomMember(roomId: string, participantId: string, journal?: JournalWrite<boolean>): Promise<boolean>
   listRoomMembers(roomId: string): Promise<RoomMember[]>
 
   // ---- messages ----
   /** CONFLICT if the id or the external key is taken; NOT_FOUND if the room does not exist. */
-  insertMessage(message: Message): Promise<Message>
+  insertMessage(message: Message, journal?: JournalWrite<Message>): Promise<Message>
   /** Inserts or replaces by id. CONFLICT if the external key belongs to another message. */
   saveMessage(message: Message): Promise<Message>
   getMessage(id: string): Promise<Message | null>
   getMessageByExternalId(channel: string, bridgeId: string, externalId: string): Promise<Message | null>
   /** Atomic read-modify-write: concurrent updaters of one message never lose each other's changes. */
-  updateMessage(id: string, updater: Updater<Message>): Promise<UpdateResult<Message> | null>
-  deleteMessage(id: string): Promise<boolean>
+  updateMessage(id: string, updater: Updater<Message>, journal?: JournalWrite<UpdateResult<Message> | null>): Promise<UpdateResult<Message> | null>
+  deleteMessage(id: string, journal?: JournalWrite<boolean>): Promise<boolean>
   /**
    * Keyset page of a room's messages, always ascending by (insertedAt, id). Without a cursor: the newest
    * `limit`. Its cost MUST NOT grow with the size of the room. `hasMoreBefore`/`hasMoreAfter` say
@@ -175,8 +180,8 @@ export interface MessagingStore extends RuntimeStore {
    * Returns the thread of the room with the same `externalThreadId` (or, when the candidate has none,
    * the same `rootMessageId`), creating `candidate` when there is none. Race-safe.
    */
-  getOrCreateThread(candidate: Thread): Promise<{ thread: Thread; created: boolean }>
-  updateThread(id: string, updater: Updater<Thread>): Promise<UpdateResult<Thread> | null>
+  getOrCreateThread(candidate: Thread, journal?: JournalWrite<{ thread: Thread; created: boolean }>): Promise<{ thread: Thread; created: boolean }>
+  updateThread(id: string, updater: Updater<Thread>, journal?: JournalWrite<UpdateResult<Thread> | null>): Promise<UpdateResult<Thread> | null>
   /** Threads of a room ordered by (insertedAt, id) ascending. */
   listThreads(roomId: string, options: StoreThreadListOptions): Promise<Page<Thread>>
 

@@ -11,6 +11,13 @@ export interface SignalContext {
 
 type Build = (id: string, time: string, type: string, source: string, subject: string | undefined, data: SignalData, ctx: SignalContext) => Signal
 
+/**
+ * A signal is built in two steps: `makeSignal` builds a draft (every attribute but its journal
+ * position, not yet frozen), the store appends the draft to the journal, and {@link sealSignal} adds the
+ * position the store gave it and freezes it, as the CloudEvent constructor freezes its events. A signal
+ * that is not journaled (typing) is sealed without a position.
+ */
+
 /** `new CloudEvent(attributes, false)`, with the attributes as plain literals (no spreads). */
 const construct: Build = (id, time, type, source, subject, data, ctx) => {
   const attributes = ctx.causationId === undefined
@@ -43,8 +50,11 @@ const direct: Build = (id, time, type, source, subject, data, ctx) => {
   e['data'] = data
   e['correlationid'] = ctx.correlationId
   if (ctx.causationId !== undefined) e['causationid'] = ctx.causationId
-  return Object.freeze(e) as unknown as Signal
+  return e as unknown as Signal
 }
+
+/** `direct` and {@link sealSignal}: what the constructor makes of the same attributes (frozen). */
+const directSealed: Build = (...args) => sealSignal(direct(...args))
 
 /** Whether `direct` makes what `construct` makes: prototype, frozenness, own properties (order, values, flags). */
 export function directMatchesConstructor(): boolean {
@@ -53,7 +63,7 @@ export function directMatchesConstructor(): boolean {
     for (const ctx of [{ correlationId: 'cor_1' }, { correlationId: 'cor_1', causationId: 'sig_0' }]) {
       const args = ['sig_1', '2024-01-01T00:00:00.000Z', 'jido.messaging.check', '/jido/messaging/check', subject, data, ctx] as const
       const made = construct(...args) as unknown as Record<PropertyKey, unknown>
-      const built = direct(...args) as unknown as Record<PropertyKey, unknown>
+      const built = directSealed(...args) as unknown as Record<PropertyKey, unknown>
       if (Object.getPrototypeOf(made) !== Object.getPrototypeOf(built) || Object.isFrozen(made) !== Object.isFrozen(built)) return false
       const keys = Reflect.ownKeys(made)
       const builtKeys = Reflect.ownKeys(built)
@@ -70,11 +80,57 @@ export function directMatchesConstructor(): boolean {
   return true
 }
 
-const build: Build = directMatchesConstructor() ? direct : construct
+const useDirect = directMatchesConstructor()
+const build: Build = useDirect ? direct : construct
+
+/**
+ * Gives a draft its journal position (none for a live-only signal) and freezes it; resolves the signal
+ * subscribers and callers see. A draft that is frozen already (built by the constructor) is rebuilt.
+ */
+export function sealSignal(draft: Signal, position?: number): Signal {
+  if (Object.isFrozen(draft)) {
+    if (position === undefined || (draft as { position?: unknown }).position === position) return draft
+    return new CloudEvent<SignalData>({ ...(draft.toJSON() as Record<string, unknown>), position } as never, false)
+  }
+  if (position !== undefined) (draft as unknown as Record<string, unknown>)['position'] = position
+  return Object.freeze(draft)
+}
+
+/** The journal position a delivered signal carries (undefined for a live-only signal). */
+export function positionOf(signal: Signal): number | undefined {
+  const p = (signal as { position?: unknown }).position
+  return typeof p === 'number' ? p : undefined
+}
+
+/** The JSON a store keeps of a draft: its attributes without the position. */
+export function signalToJson(signal: Signal): Record<string, unknown> {
+  // A signal that crossed a thread boundary (structured clone) is a plain object without `toJSON`.
+  const json = typeof signal.toJSON === 'function' ? signal.toJSON() as Record<string, unknown> : { ...(signal as unknown as Record<string, unknown>) }
+  delete json['position']
+  for (const key of Object.keys(json)) if (json[key] === undefined) delete json[key]
+  return json
+}
+
+const BASE_KEYS = new Set(['id', 'time', 'type', 'source', 'specversion', 'datacontenttype', 'subject', 'data', 'correlationid', 'causationid', 'position',
+  'datacontentencoding', 'dataschema', 'data_base64', 'schemaurl'])
+
+/** Rebuilds a journaled signal from its stored JSON ({@link signalToJson}) and its position. */
+export function signalFromJson(json: Record<string, unknown>, position: number): Signal {
+  const extra = Object.keys(json).some((k) => !BASE_KEYS.has(k))
+  if (useDirect && !extra && json['specversion'] === '1.0' && json['datacontenttype'] === 'application/json' && json['data_base64'] === undefined) {
+    const sc: SignalContext = { correlationId: json['correlationid'] as string }
+    if (typeof json['causationid'] === 'string') sc.causationId = json['causationid']
+    const draft = direct(json['id'] as string, json['time'] as string, json['type'] as string, json['source'] as string,
+      json['subject'] as string | undefined, json['data'] as SignalData, sc)
+    return sealSignal(draft, position)
+  }
+  return new CloudEvent<SignalData>({ ...json, position } as never, false)
+}
 
 /** Builds the CloudEvents of one instance: source `/jido/messaging/<instanceId>`, subject the room id. */
 export function createSignalFactory(instanceId: string) {
   const source = `/jido/messaging/${instanceId}`
+  /** A draft: seal it with {@link sealSignal} once the journal gave it a position (or without one). */
   return function makeSignal(type: string, subject: string | undefined, data: SignalData, ctx: SignalContext): Signal {
     // Binary data is base64-encoded by the constructor; only it knows how.
     const make = ArrayBuffer.isView(data) ? construct : build
