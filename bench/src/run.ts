@@ -4,6 +4,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   sqlite: () => import('./sqlite.js'),
   postgres: () => import('./postgres.js'),
   ingest: () => import('./ingest.js'),
+  journal: () => import('./journal.js'),
 }
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--')

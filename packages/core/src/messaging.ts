@@ -1,4 +1,4 @@
-import type { BusSubscription, Signal, SignalBus, SignalHandler, SubscribeOptions } from './contracts/signal-bus.js'
+import type { Signal, SignalBus, SignalHandler, SubscribeOptions } from './contracts/signal-bus.js'
 import type { MessagingStore } from './contracts/store.js'
 import { MessagingError, StoreUnavailableError, ValidationError } from './errors.js'
 import { configApi } from './api/config.js'
@@ -9,9 +9,9 @@ import { participantsApi } from './api/participants.js'
 import { roomsApi } from './api/rooms.js'
 import { threadsApi } from './api/threads.js'
 import { createSignalFactory } from './signals/factory.js'
-import { createLocalSignalBus } from './signals/local-bus.js'
 import { signalStream } from './signals/stream.js'
-import { RoomSequencer } from './signals/sequencer.js'
+import { SignalFeed, type FeedSubscription, type SignalFeedOptions } from './signals/feed.js'
+import { signalsApi } from './api/signals.js'
 import { topologyApi } from './api/topology.js'
 import { AdapterRegistry, envSecretResolver, type SecretResolver } from './bridge/registry.js'
 import { BridgeWorkers, type BridgeStatus, type BridgeWorkerOptions } from './bridge/workers.js'
@@ -32,10 +32,15 @@ export interface MessagingOptions {
   store: MessagingStore
   /** Names this instance in signal sources: `/jido/messaging/<instanceId>` (default `default`). */
   instanceId?: string
-  /** Replaces the in-process signal bus (e.g. a Redis bus for several processes). */
+  /**
+   * A live signal transport shared with other processes (e.g. a Redis bus). Optional: subscriptions are
+   * fed from the store's signal journal, and the bus only brings other processes' signals sooner.
+   */
   bus?: SignalBus
-  /** Bound of each subscriber's queue on the default bus (default 1000). */
+  /** @deprecated Ignored: subscriptions no longer have a dropping queue (see `journal`). */
   subscriberQueueSize?: number
+  /** The signal journal: retention and how subscriptions read it. */
+  journal?: JournalOptions
   /** Platform adapters, registered by name; bridge configs name the adapter they use. */
   adapters?: PlatformAdapter[]
   /** Resolves credential references such as `env:TELEGRAM_BOT_TOKEN` at use (default: `env:` from process.env). */
@@ -62,6 +67,16 @@ export interface MessagingOptions {
   onError?: (error: unknown, where: string) => void
 }
 
+export interface JournalOptions extends SignalFeedOptions {
+  /** Entries older than this are pruned (default 7 days). */
+  retentionMs?: number
+  /** How often pruning runs (default hourly; 0: only when `pruneSignals` is called). */
+  pruneIntervalMs?: number
+}
+
+const DAY_MS = 86_400_000
+const JOURNAL_METHODS = ['appendSignals', 'readJournal', 'journalHead', 'pruneJournal', 'getSubscriptionCheckpoint', 'saveSubscriptionCheckpoint'] as const
+
 const RUNTIME_METHODS = ['commitMessage', 'claimDeliveries', 'saveDelivery', 'deadLetterDelivery', 'listDeadLetters'] as const
 
 /** Whether a store also implements the bridge runtime part (outbox, dead letters, ingress subscriptions). */
@@ -81,20 +96,31 @@ export function createMessaging(options: MessagingOptions) {
   if (!options || typeof options.store !== 'object' || options.store === null) {
     throw new ValidationError('createMessaging needs a store', [{ path: 'store', message: 'required' }])
   }
+  const missing = JOURNAL_METHODS.filter((m) => typeof (options.store as unknown as Record<string, unknown>)[m] !== 'function')
+  if (missing.length > 0) {
+    throw new MessagingError(`[core] ${options.store.name ?? 'the store'} has no signal journal (missing ${missing.join(', ')}); every store must implement JournalStore`, { code: 'UNSUPPORTED' })
+  }
   const instanceId = options.instanceId ?? 'default'
   if (!/^[A-Za-z0-9._-]{1,100}$/.test(instanceId)) {
     throw new ValidationError('instanceId must be 1-100 characters of A-Z, a-z, 0-9, ., _ or -', [{ path: 'instanceId', message: instanceId }])
   }
-  const bus = options.bus ?? createLocalSignalBus(options.subscriberQueueSize === undefined ? {} : { queueSize: options.subscriberQueueSize })
+  const onError = options.onError ?? ((error: unknown, where: string) => console.warn(`[core] ${where}:`, error))
+  const { retentionMs = 7 * DAY_MS, pruneIntervalMs = 3_600_000, ...feedOptions } = options.journal ?? {}
+  for (const [key, value] of [['retentionMs', retentionMs], ['pruneIntervalMs', pruneIntervalMs]] as const) {
+    if (!Number.isInteger(value) || value < (key === 'retentionMs' ? 1 : 0)) {
+      throw new ValidationError(`journal.${key} must be a ${key === 'retentionMs' ? 'positive' : 'non-negative'} integer`, [{ path: `journal.${key}`, message: String(value) }])
+    }
+  }
+  const feed = new SignalFeed(options.store, options.bus, instanceId, onError, feedOptions)
   const ctx: Context = {
     instanceId,
     store: options.store,
-    bus,
+    feed,
     makeSignal: createSignalFactory(instanceId),
-    sequencer: new RoomSequencer(),
   }
-
-  const onError = options.onError ?? ((error: unknown, where: string) => console.warn(`[core] ${where}:`, error))
+  const signalApi = signalsApi(ctx, retentionMs)
+  let pruneTimer: NodeJS.Timeout | undefined
+  const prune = () => void signalApi.pruneSignals().catch((error: unknown) => onError(error, 'signal journal pruning'))
   const registry = new AdapterRegistry(options.adapters ?? [], options.secrets ?? envSecretResolver)
   const runtimeStore = isRuntimeStore(options.store) ? options.store : undefined
   const fullStore = (runtimeStore ?? options.store) as MessagingStore & RuntimeStore
@@ -119,7 +145,7 @@ export function createMessaging(options: MessagingOptions) {
   if (runtimeStore) ctx.outbound = outbound.hooks
   const events = eventsApi(ctx)
   const pipeline = createIngestPipeline(ctx, fullStore, registry, options.ingest ?? {}, events, () => kick(), cache)
-  const bridges = new BridgeWorkers(ctx, options.store, registry, (config, adapter, event) => pipeline.ingest(config, adapter, event), options.bridgeWorkers)
+  const bridges = new BridgeWorkers(ctx, options.store, registry, (config, adapter, event) => pipeline.ingest(config, adapter, event), options.bridgeWorkers, onError)
   const reconcile = () => {
     cache.clear()
     void bridges.reconcile().catch((e) => onError(e, 'bridge reconcile'))
@@ -191,6 +217,8 @@ export function createMessaging(options: MessagingOptions) {
     ...messagesApi(ctx),
     ...threadsApi(ctx),
     ...events,
+    readSignals: signalApi.readSignals,
+    pruneSignals: signalApi.pruneSignals,
     ...config,
     putRoutingPolicy: clearing(config.putRoutingPolicy),
     deleteRoutingPolicy: clearing(config.deleteRoutingPolicy),
@@ -241,7 +269,12 @@ export function createMessaging(options: MessagingOptions) {
         state = 'starting'
         try {
           await ctx.store.start?.()
-          await bus.start?.()
+          await feed.start()
+          if (pruneIntervalMs > 0) {
+            prune()
+            pruneTimer = setInterval(prune, pruneIntervalMs)
+            pruneTimer.unref()
+          }
           worker?.start()
           await bridges.start()
           state = 'running'
@@ -255,34 +288,51 @@ export function createMessaging(options: MessagingOptions) {
       return starting
     },
 
-    /** Refuses new calls, waits for in-flight ones, drains signal queues, then closes the store. Idempotent. */
-    async stop(): Promise<void> {
+    /**
+     * Refuses new calls, waits for in-flight ones, stops listeners and delivery, lets subscribers handle
+     * what was committed (up to `drainMs`, default 5000; durable ones resume later from their stored
+     * checkpoint), then closes the store. Idempotent.
+     */
+    async stop(stopOptions: { drainMs?: number } = {}): Promise<void> {
       stopping ??= (async () => {
         state = 'stopping'
         await Promise.allSettled([...inFlight])
         await bridges.stop()
         await worker?.stop()
-        await bus.stop?.()
+        clearInterval(pruneTimer)
+        await feed.stop(stopOptions.drainMs === undefined ? {} : { drainMs: stopOptions.drainMs })
         await ctx.store.stop?.()
         state = 'stopped'
       })()
       return stopping
     },
 
-    /** Calls `handler` with each committed signal whose type matches `pattern` (`*` one segment, `**` any). */
-    subscribe(pattern: string | SignalHandler, handler?: SignalHandler | SubscribeOptions, opts?: SubscribeOptions): BusSubscription {
-      if (typeof pattern === 'function') return bus.subscribe(DEFAULT_PATTERN, pattern, handler as SubscribeOptions | undefined)
-      return bus.subscribe(pattern, handler as SignalHandler, opts)
+    /**
+     * Calls `handler` with each committed signal whose type matches `pattern` (`*` one segment, `**`
+     * any), in journal order, one at a time, none skipped: a handler slower than the publishers falls
+     * behind and is fed from the journal. `from` picks the start (`'now'` default, `'start'`, a position);
+     * `name` makes it durable (its checkpoint is stored; a later subscription with that name resumes
+     * after it, at least once). Typing signals are live-only and best-effort.
+     */
+    subscribe(pattern: string | SignalHandler, handler?: SignalHandler | SubscribeOptions, opts?: SubscribeOptions): FeedSubscription {
+      if (state === 'stopping' || state === 'stopped') throw new StoreUnavailableError(`[core] messaging instance '${instanceId}' is stopped; subscribe refused`)
+      if (typeof pattern === 'function') return feed.subscribe(DEFAULT_PATTERN, pattern, handler as SubscribeOptions | undefined)
+      return feed.subscribe(pattern, handler as SignalHandler, opts)
     },
 
-    /** Stops a subscription; resolves whether it existed. */
+    /** Stops a subscription (a durable one's checkpoint is kept); resolves whether it existed. */
     unsubscribe(id: string): boolean {
-      return bus.unsubscribe(id)
+      return feed.unsubscribe(id)
     },
 
-    /** Matching signals as an async iterator; leaving the loop unsubscribes. */
+    /** Matching signals as an async iterator (same options as subscribe); leaving the loop unsubscribes. */
     signals(pattern: string = DEFAULT_PATTERN, opts?: SubscribeOptions): AsyncIterableIterator<Signal> {
-      return signalStream(bus, pattern, opts)
+      return signalStream(feed, pattern, opts)
+    },
+
+    /** The last journal position this instance has seen committed (0 before any). */
+    signalPosition(): number {
+      return feed.headPosition
     },
   }
 }

@@ -1,5 +1,6 @@
 import { bindingKey, type MessagingStore } from '@jido-messaging/core'
-import { insertRoom } from './rooms.js'
+import { appendPrepared, journalNow, prepareJournal } from './journal.js'
+import { applyRoomInsert, planRoomInsert } from './rooms.js'
 import { addBinding, bindingsOf, checkNewBindings, clone, removeBinding, requireRoom, roomView, type MemoryState } from './state.js'
 
 type BindingMethods = Pick<
@@ -20,15 +21,20 @@ export function bindingMethods(state: MemoryState): BindingMethods {
 
   return {
     // No await between the lookup and the insert, so concurrent callers cannot both create.
-    async getOrCreateRoomByBinding(room, binding) {
+    async getOrCreateRoomByBinding(room, binding, journal) {
       const existing = boundTo(binding.channel, binding.bridgeId, binding.externalRoomId)
       if (existing !== undefined) {
         const bound = state.rooms.get(existing.roomId)!
-        return { room: roomView(state, bound), binding: clone(existing), created: false }
+        const found = { room: roomView(state, bound), binding: clone(existing), created: false }
+        journalNow(state, journal, found)
+        return found
       }
-      const created = insertRoom(state, room, [binding])
-      const stored = bindingsOf(state, room.id)[0]!
-      return { room: created, binding: clone(stored), created: true }
+      const plan = planRoomInsert(state, room, [binding])
+      const created = { room: plan.view, binding: clone(plan.bindings[0]!), created: true }
+      const prepared = prepareJournal(journal, created)
+      applyRoomInsert(state, plan)
+      appendPrepared(state, prepared, journal)
+      return created
     },
 
     async getRoomByBinding(channel, bridgeId, externalRoomId) {

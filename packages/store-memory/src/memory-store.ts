@@ -4,6 +4,7 @@ import { commitMethods } from './commit.js'
 import { deadLetterMethods } from './dead-letters.js'
 import { dedupeMethods } from './dedupe.js'
 import { ingressMethods } from './ingress.js'
+import { journalMethods } from './journal.js'
 import { messageMethods } from './messages.js'
 import { outboxMethods } from './outbox.js'
 import { participantMethods } from './participants.js'
@@ -37,5 +38,6 @@ export function createMemoryStore(): MemoryStore {
     ...outboxMethods(state),
     ...deadLetterMethods(state),
     ...ingressMethods(state),
+    ...journalMethods(state),
   }
 }

@@ -1,4 +1,5 @@
 import { ConflictError, InvalidCursorError, messageExternalKey, type Message, type MessagingStore } from '@jido-messaging/core'
+import { appendPrepared, journalNow, prepareJournal } from './journal.js'
 import { RoomMessageIndex } from './message-index.js'
 import { clone, compositeKey, requireRoom, type MemoryState } from './state.js'
 
@@ -77,10 +78,15 @@ export function messageMethods(state: MemoryState): MessageMethods {
   }
 
   return {
-    async insertMessage(message) {
+    // Each journaled write: checks, the journal hook with the result, then the changes, in one run.
+    async insertMessage(message, journal) {
       checkInsertMessage(state, message)
-      putMessage(state, clone(message))
-      return read(message.id)!
+      const stored = clone(message)
+      const result = clone(stored)
+      const prepared = prepareJournal(journal, result)
+      putMessage(state, stored)
+      appendPrepared(state, prepared, journal)
+      return result
     },
 
     async saveMessage(message) {
@@ -99,24 +105,37 @@ export function messageMethods(state: MemoryState): MessageMethods {
       return id === undefined ? null : read(id)
     },
 
-    async updateMessage(id, updater) {
+    async updateMessage(id, updater, journal) {
       const current = state.messages.get(id)
-      if (current === undefined) return null
+      if (current === undefined) {
+        journalNow(state, journal, null)
+        return null
+      }
       const next = updater(clone(current))
-      if (next === undefined) return { record: clone(current), changed: false }
+      if (next === undefined) {
+        const unchanged = { record: clone(current), changed: false }
+        journalNow(state, journal, unchanged)
+        return unchanged
+      }
       // id and roomId are the record's identity; an updater cannot move the message.
       const stored = { ...clone(next), id, roomId: current.roomId }
       checkExternalKey(state, stored)
+      const result = { record: clone(stored), changed: true }
+      const prepared = prepareJournal(journal, result)
       putMessage(state, stored, current)
-      return { record: clone(stored), changed: true }
+      appendPrepared(state, prepared, journal)
+      return result
     },
 
-    async deleteMessage(id) {
+    async deleteMessage(id, journal) {
       const message = state.messages.get(id)
-      if (message === undefined) return false
-      unindex(state, message)
-      state.messages.delete(id)
-      return true
+      const prepared = prepareJournal(journal, message !== undefined)
+      if (message !== undefined) {
+        unindex(state, message)
+        state.messages.delete(id)
+      }
+      appendPrepared(state, prepared, journal)
+      return message !== undefined
     },
 
     async listMessages(query) {

@@ -1,4 +1,5 @@
 import { ConflictError, type MessagingStore, type Participant, type RoomMember } from '@jido-messaging/core'
+import { appendPrepared, journalNow, prepareJournal } from './journal.js'
 import { clone, compositeKey, requireRoom, type MemoryState } from './state.js'
 
 type ParticipantMethods = Pick<
@@ -81,28 +82,48 @@ export function participantMethods(state: MemoryState): ParticipantMethods {
       return { participant: insertParticipant(state, withKey), created: true }
     },
 
-    async updateParticipant(id, updater) {
+    // Each journaled write: checks, the journal hook with the result, then the changes, in one run.
+    async updateParticipant(id, updater, journal) {
       const current = state.participants.get(id)
-      if (current === undefined) return null
+      if (current === undefined) {
+        journalNow(state, journal, null)
+        return null
+      }
       const next = updater(clone(current))
-      if (next === undefined) return { record: clone(current), changed: false }
+      if (next === undefined) {
+        const unchanged = { record: clone(current), changed: false }
+        journalNow(state, journal, unchanged)
+        return unchanged
+      }
       // The id is the record's identity; an updater cannot move it.
       const stored = { ...clone(next), id }
       checkExternalIds(state, stored)
+      const result = { record: clone(stored), changed: true }
+      const prepared = prepareJournal(journal, result)
       putParticipant(state, stored, current)
-      return { record: clone(stored), changed: true }
+      appendPrepared(state, prepared, journal)
+      return result
     },
 
-    async addRoomMember(member) {
+    async addRoomMember(member, journal) {
       requireRoom(state, member.roomId)
-      return putMember(state, clone(member))
+      const added = state.members.get(member.roomId)?.has(member.participantId) !== true
+      const prepared = prepareJournal(journal, added)
+      if (added) putMember(state, clone(member))
+      appendPrepared(state, prepared, journal)
+      return added
     },
 
-    async removeRoomMember(roomId, participantId) {
+    async removeRoomMember(roomId, participantId, journal) {
       const members = state.members.get(roomId)
-      if (members?.delete(participantId) !== true) return false
-      if (members.size === 0) state.members.delete(roomId)
-      return true
+      const removed = members?.has(participantId) === true
+      const prepared = prepareJournal(journal, removed)
+      if (removed) {
+        members!.delete(participantId)
+        if (members!.size === 0) state.members.delete(roomId)
+      }
+      appendPrepared(state, prepared, journal)
+      return removed
     },
 
     async listRoomMembers(roomId) {

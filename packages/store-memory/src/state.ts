@@ -15,6 +15,7 @@ import {
   type StoredIngressSubscription,
   type Thread,
 } from '@jido-messaging/core'
+import { createJournalState, type JournalState } from './journal.js'
 import type { RoomMessageIndex } from './message-index.js'
 import { SortedKeys } from './sorted-keys.js'
 
@@ -64,6 +65,8 @@ export interface MemoryState {
   deadLettersByRoom: Map<string, Set<string>>
   /** bridgeId -> subscription id -> subscription */
   ingress: Map<string, Map<string, StoredIngressSubscription>>
+  /** The signal journal and subscription checkpoints. */
+  journal: JournalState
 }
 
 /** A dedupe claim: live while `expiresAt` (epoch ms) is after now; `messageId` is set by commitMessage. */
@@ -100,6 +103,7 @@ export function createState(): MemoryState {
     deadLetterOrder: new SortedKeys(),
     deadLettersByRoom: new Map(),
     ingress: new Map(),
+    journal: createJournalState(),
   }
 }
 

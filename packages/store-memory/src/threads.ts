@@ -1,4 +1,5 @@
 import { ConflictError, type MessagingStore, type Thread } from '@jido-messaging/core'
+import { appendPrepared, journalNow, prepareJournal } from './journal.js'
 import { keysetPage } from './paging.js'
 import { SortedKeys } from './sorted-keys.js'
 import { clone, compositeKey, requireRoom, type MemoryState } from './state.js'
@@ -52,13 +53,12 @@ function putThread(state: MemoryState, next: Thread, previous?: Thread): void {
   order.insert(next)
 }
 
-function insertThread(state: MemoryState, thread: Thread): Thread {
+/** Checks a thread insert (NOT_FOUND room, CONFLICT id or unique key) and returns the copy to store; writes nothing. */
+function checkInsertThread(state: MemoryState, thread: Thread): Thread {
   requireRoom(state, thread.roomId)
   if (state.threads.has(thread.id)) throw new ConflictError(`[store-memory] thread ${thread.id} exists`, { id: thread.id })
   checkUniqueKeys(state, thread)
-  const stored = clone(thread)
-  putThread(state, stored)
-  return clone(stored)
+  return clone(thread)
 }
 
 /** Deletes every thread of a room (deleteRoom's cascade). */
@@ -81,7 +81,9 @@ export function threadMethods(state: MemoryState): ThreadMethods {
 
   return {
     async insertThread(thread) {
-      return insertThread(state, thread)
+      const stored = checkInsertThread(state, thread)
+      putThread(state, stored)
+      return clone(stored)
     },
 
     async saveThread(thread) {
@@ -105,26 +107,46 @@ export function threadMethods(state: MemoryState): ThreadMethods {
     },
 
     // No await between the lookup and the insert, so concurrent callers cannot both create.
-    async getOrCreateThread(candidate) {
+    // Each journaled write: checks, the journal hook with the result, then the changes, in one run.
+    async getOrCreateThread(candidate, journal) {
       const existing = candidate.externalThreadId !== undefined
         ? lookup(state.threadByExternalId, candidate.roomId, candidate.externalThreadId)
         : candidate.rootMessageId !== undefined
           ? lookup(state.threadByRootMessageId, candidate.roomId, candidate.rootMessageId)
           : undefined
-      if (existing !== undefined) return { thread: clone(existing), created: false }
-      return { thread: insertThread(state, candidate), created: true }
+      if (existing !== undefined) {
+        const found = { thread: clone(existing), created: false }
+        journalNow(state, journal, found)
+        return found
+      }
+      const stored = checkInsertThread(state, candidate)
+      const created = { thread: clone(stored), created: true }
+      const prepared = prepareJournal(journal, created)
+      putThread(state, stored)
+      appendPrepared(state, prepared, journal)
+      return created
     },
 
-    async updateThread(id, updater) {
+    async updateThread(id, updater, journal) {
       const current = state.threads.get(id)
-      if (current === undefined) return null
+      if (current === undefined) {
+        journalNow(state, journal, null)
+        return null
+      }
       const next = updater(clone(current))
-      if (next === undefined) return { record: clone(current), changed: false }
+      if (next === undefined) {
+        const unchanged = { record: clone(current), changed: false }
+        journalNow(state, journal, unchanged)
+        return unchanged
+      }
       // id and roomId are the record's identity; an updater cannot move the thread.
       const stored = { ...clone(next), id, roomId: current.roomId }
       checkUniqueKeys(state, stored)
+      const result = { record: clone(stored), changed: true }
+      const prepared = prepareJournal(journal, result)
       putThread(state, stored, current)
-      return { record: clone(stored), changed: true }
+      appendPrepared(state, prepared, journal)
+      return result
     },
 
     async listThreads(roomId, options) {

@@ -64,3 +64,4 @@ export type {
 export * from './fakes/slack/index.js'
 export * from './fakes/telegram/index.js'
 export { raceInParent, spawnRaceChild, type RaceChild, type RaceResult } from './race/index.js'
+export { runKilledChild, expectRedeliveredAfterKill, type KilledChild } from './journal-kill/index.js'

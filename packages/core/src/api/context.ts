@@ -1,9 +1,9 @@
-import type { Signal, SignalBus } from '../contracts/signal-bus.js'
+import type { JournalWrite } from '../contracts/journal.js'
+import type { Signal } from '../contracts/signal-bus.js'
 import type { MessagingStore } from '../contracts/store.js'
 import { newId } from '../ids.js'
-import type { SignalContext, SignalFactory } from '../signals/factory.js'
-import type { RoomSequencer } from '../signals/sequencer.js'
-import { synchronousPublish } from '../signals/local-bus.js'
+import { sealSignal, type SignalContext, type SignalFactory } from '../signals/factory.js'
+import type { SignalFeed } from '../signals/feed.js'
 
 /** Options every eventful command accepts to join a larger flow of signals. */
 export interface CommandOptions {
@@ -15,7 +15,7 @@ export interface CommandOptions {
 export interface OutboundHooks {
   /** The outbox rows for a message by the room's routing policy (none when it has no route). */
   plan(message: import('../model.js').Message): Promise<import('../contracts/runtime-store.js').OutboxDelivery[]>
-  commit(message: import('../model.js').Message, deliveries: import('../contracts/runtime-store.js').OutboxDelivery[]): Promise<import('../model.js').Message>
+  commit(message: import('../model.js').Message, deliveries: import('../contracts/runtime-store.js').OutboxDelivery[], journal: JournalWrite<import('../contracts/runtime-store.js').CommitMessageResult>): Promise<import('../model.js').Message>
   kick(): void
 }
 
@@ -23,9 +23,8 @@ export interface OutboundHooks {
 export interface Context {
   readonly instanceId: string
   readonly store: MessagingStore
-  readonly bus: SignalBus
+  readonly feed: SignalFeed
   readonly makeSignal: SignalFactory
-  readonly sequencer: RoomSequencer
   outbound?: OutboundHooks
 }
 
@@ -36,35 +35,48 @@ export function signalContext(options: CommandOptions | undefined): SignalContex
 }
 
 /**
- * Runs an eventful command: the ticket is taken now (so emission follows start order, which is the
- * order writes reach the store), `write` commits, then `build` makes the signals, which are published
- * once every earlier command of the room has published. A failed write publishes nothing.
+ * The signals of one store write: `build` makes the drafts from the write's result inside the write's
+ * transaction (the store calls it and appends them to the journal), and {@link emit} seals them with the
+ * positions the store gave them once the write resolved.
  */
-export async function commitAndEmit<W>(
-  ctx: Context,
-  roomId: string,
-  write: () => Promise<W>,
-  build: (written: W) => Signal[],
-): Promise<{ written: W; signals: Signal[] }> {
-  const ticket = ctx.sequencer.ticket(roomId)
-  let written: W
-  try {
-    written = await write()
-  } catch (error) {
-    await ticket.run(() => undefined)
-    throw error
+export class Journal<R> implements JournalWrite<R> {
+  drafts: readonly Signal[] = []
+  firstPosition?: number
+  constructor(private readonly build: (result: R) => readonly Signal[]) {}
+  signals(result: R): readonly Signal[] {
+    this.drafts = this.build(result)
+    return this.drafts
   }
-  const signals = await ticket.run(() => {
-    const built = build(written)
-    if (built.length === 0) return built
-    // The local bus publishes synchronously: the step then ends here, and the room's next ticket
-    // finds this one released instead of waiting a few promise hops for it.
-    const publishNow = synchronousPublish(ctx.bus)
-    if (publishNow !== undefined) {
-      publishNow(built)
-      return built
-    }
-    return ctx.bus.publish(built).then(() => built)
-  })
-  return { written, signals }
+}
+
+export function journal<R>(build: (result: R) => readonly Signal[]): Journal<R> {
+  return new Journal(build)
+}
+
+/** What {@link emit} reads of a {@link Journal}, whatever its result type. */
+export interface Emittable {
+  readonly drafts: readonly Signal[]
+  readonly firstPosition?: number | undefined
+}
+
+/**
+ * After a journaled write resolved: seals its signals with their positions, hands them to the
+ * subscribers and resolves them (in journal order) for the command's result.
+ */
+export function emit(ctx: Context, j: Emittable): Signal[] {
+  const drafts = j.drafts
+  if (drafts.length === 0) return []
+  const first = j.firstPosition
+  if (first === undefined) throw new Error(`[core] ${ctx.store.name} committed a journaled write without journal positions`)
+  const sealed = new Array<Signal>(drafts.length)
+  for (let i = 0; i < drafts.length; i++) sealed[i] = sealSignal(drafts[i]!, first + i)
+  ctx.feed.committed(sealed)
+  return sealed
+}
+
+/** Appends signals that announce no stored change (custom room events, status changes) and emits them. */
+export async function appendAndEmit(ctx: Context, signals: readonly Signal[]): Promise<Signal[]> {
+  const j = journal<void>(() => signals)
+  await ctx.store.appendSignals(j)
+  return emit(ctx, j)
 }

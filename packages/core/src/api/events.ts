@@ -2,10 +2,12 @@ import { z } from 'zod'
 import type { Signal, SignalData } from '../contracts/signal-bus.js'
 import { NotFoundError, ValidationError } from '../errors.js'
 import { nowIso } from '../ids.js'
-import { Presences, type Message, type Presence } from '../model.js'
+import { Presences, type Message, type Participant, type Presence } from '../model.js'
 import { ReservedRoomEvents, SignalTypes } from '../signals/types.js'
 import { parse, requireId } from '../validate.js'
-import { commitAndEmit, signalContext, type CommandOptions, type Context } from './context.js'
+import { appendAndEmit, emit, journal, signalContext, type CommandOptions, type Context } from './context.js'
+import { sealSignal } from '../signals/factory.js'
+import type { UpdateResult } from '../contracts/store.js'
 
 export interface MessageEventResult {
   message: Message
@@ -28,13 +30,6 @@ export function eventsApi(ctx: Context) {
     if (!(await store.getRoom(roomId))) throw new NotFoundError(`room ${roomId} not found`, { roomId })
   }
 
-  /** Emits room-scoped signals after an optional write, keeping per-room commit order. */
-  async function emit(roomId: string, write: () => Promise<unknown>, type: string, data: SignalData, options?: CommandOptions) {
-    const sc = signalContext(options)
-    const { signals } = await commitAndEmit(ctx, roomId, write, () => [ctx.makeSignal(type, roomId, data, sc)])
-    return { signals }
-  }
-
   /** Applies a pure change to a message and emits `type` when it changed (a no-op emits nothing). */
   async function changeMessage(
     messageId: string,
@@ -46,25 +41,14 @@ export function eventsApi(ctx: Context) {
   ): Promise<MessageEventResult> {
     requireId(messageId, 'messageId')
     requireId(participantId, 'participantId')
-    const current = await store.getMessage(messageId)
-    if (!current) throw new NotFoundError(`message ${messageId} not found`, { messageId })
     const sc = signalContext(options)
     const now = nowIso()
-    const { written, signals } = await commitAndEmit(
-      ctx,
-      current.roomId,
-      async () => {
-        const result = await store.updateMessage(messageId, (m) => change(m, now))
-        if (!result) throw new NotFoundError(`message ${messageId} not found`, { messageId })
-        return result
-      },
-      (result) =>
-        result.changed
-          ? [ctx.makeSignal(type, result.record.roomId,
-            { roomId: result.record.roomId, messageId, participantId, ...extra, message: result.record }, sc)]
-          : [],
-    )
-    return { message: written.record, signals }
+    const j = journal<UpdateResult<Message> | null>((result) => result?.changed
+      ? [ctx.makeSignal(type, result.record.roomId, { roomId: result.record.roomId, messageId, participantId, ...extra, message: result.record }, sc)]
+      : [])
+    const result = await store.updateMessage(messageId, (m) => change(m, now), j)
+    if (!result) throw new NotFoundError(`message ${messageId} not found`, { messageId })
+    return { message: result.record, signals: emit(ctx, j) }
   }
 
   return {
@@ -115,16 +99,20 @@ export function eventsApi(ctx: Context) {
     async participantJoined(roomId: string, participantId: string, meta: Record<string, unknown> = {}, options?: CommandOptions) {
       requireId(participantId, 'participantId')
       await requireRoom(roomId)
-      return emit(roomId, () => store.addRoomMember({ roomId, participantId, joinedAt: nowIso() }),
-        SignalTypes.roomParticipantJoined, { roomId, participantId, metadata: meta }, options)
+      const sc = signalContext(options)
+      const j = journal<boolean>(() => [ctx.makeSignal(SignalTypes.roomParticipantJoined, roomId, { roomId, participantId, metadata: meta }, sc)])
+      await store.addRoomMember({ roomId, participantId, joinedAt: nowIso() }, j)
+      return { signals: emit(ctx, j) }
     },
 
     /** Removes membership and emits `room.participant_left`. */
     async participantLeft(roomId: string, participantId: string, meta: Record<string, unknown> = {}, options?: CommandOptions) {
       requireId(participantId, 'participantId')
       await requireRoom(roomId)
-      return emit(roomId, () => store.removeRoomMember(roomId, participantId),
-        SignalTypes.roomParticipantLeft, { roomId, participantId, metadata: meta }, options)
+      const sc = signalContext(options)
+      const j = journal<boolean>(() => [ctx.makeSignal(SignalTypes.roomParticipantLeft, roomId, { roomId, participantId, metadata: meta }, sc)])
+      await store.removeRoomMember(roomId, participantId, j)
+      return { signals: emit(ctx, j) }
     },
 
     /**
@@ -136,19 +124,16 @@ export function eventsApi(ctx: Context) {
       const to = parse(z.enum(Presences), presence, 'presence')
       await requireRoom(roomId)
       const sc = signalContext(options)
-      const { signals } = await commitAndEmit(ctx, roomId,
-        async () => {
-          let from: Presence = 'offline'
-          const result = await store.updateParticipant(participantId, (p) => {
-            from = p.presence
-            return p.presence === to ? undefined : { ...p, presence: to }
-          })
-          return { from, changed: result ? result.changed : true }
-        },
-        ({ from, changed }) => changed
-          ? [ctx.makeSignal(SignalTypes.participantPresenceChanged, roomId, { roomId, participantId, from, to }, sc)]
-          : [])
-      return { signals }
+      let from: Presence = 'offline'
+      const presenceSignal = () => ctx.makeSignal(SignalTypes.participantPresenceChanged, roomId, { roomId, participantId, from, to }, sc)
+      const j = journal<UpdateResult<Participant> | null>((result) => (result === null || result.changed ? [presenceSignal()] : []))
+      const result = await store.updateParticipant(participantId, (p) => {
+        from = p.presence
+        return p.presence === to ? undefined : { ...p, presence: to }
+      }, j)
+      // An unknown participant changes nothing stored; its presence change is still announced.
+      if (result === null && j.firstPosition === undefined) return { signals: await appendAndEmit(ctx, [presenceSignal()]) }
+      return { signals: emit(ctx, j) }
     },
 
     /** Emits `participant.typing`; nothing is stored. */
@@ -156,8 +141,10 @@ export function eventsApi(ctx: Context) {
       requireId(participantId, 'participantId')
       const t = parse(TypingSchema, typing, 'typing')
       await requireRoom(roomId)
-      return emit(roomId, async () => undefined, SignalTypes.participantTyping,
-        { roomId, participantId, isTyping: t.isTyping, ...(t.threadId ? { threadId: t.threadId } : {}) }, options)
+      const signal = sealSignal(ctx.makeSignal(SignalTypes.participantTyping, roomId,
+        { roomId, participantId, isTyping: t.isTyping, ...(t.threadId ? { threadId: t.threadId } : {}) }, signalContext(options)))
+      ctx.feed.live([signal])
+      return { signals: [signal] }
     },
 
     /** Emits a custom `jido.messaging.room.<event>` signal with `data` (plus `roomId`). */
@@ -167,8 +154,8 @@ export function eventsApi(ctx: Context) {
         throw new ValidationError('event data must be a JSON object', [{ path: 'data', message: 'expected an object' }])
       }
       await requireRoom(roomId)
-      const result = await emit(roomId, async () => undefined, `jido.messaging.room.${name}`, { ...data, roomId }, options)
-      return { signal: result.signals[0]!, signals: result.signals }
+      const signals = await appendAndEmit(ctx, [ctx.makeSignal(`jido.messaging.room.${name}`, roomId, { ...data, roomId }, signalContext(options))])
+      return { signal: signals[0]!, signals }
     },
   }
 }

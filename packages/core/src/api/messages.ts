@@ -14,7 +14,8 @@ import {
 } from '../model.js'
 import { SignalTypes } from '../signals/types.js'
 import { parse, requireId } from '../validate.js'
-import { commitAndEmit, signalContext, type CommandOptions, type Context } from './context.js'
+import { emit, journal, signalContext, type CommandOptions, type Context, type Emittable } from './context.js'
+import type { CommitMessageResult } from '../contracts/runtime-store.js'
 
 const TimelineOptionsSchema = z.strictObject({
   limit: z.number().int().min(1).max(1000).default(50),
@@ -198,24 +199,28 @@ export function messagesApi(ctx: Context) {
         throw new ValidationError('posted messages cannot have status sending', [{ path: 'status', message: 'sending is for outbound deliveries' }])
       }
       const sc = signalContext(options)
-      const { written, signals } = await commitAndEmit(
-        ctx,
-        message.roomId,
-        async () => {
-          await checkThread(message)
-          if (!outbound) return store.insertMessage(message)
-          return outbound.commit(message, await outbound.plan(message))
-        },
-        (saved) => {
-          const added = ctx.makeSignal(SignalTypes.roomMessageAdded, saved.roomId,
-            { roomId: saved.roomId, messageId: saved.id, senderId: saved.senderId, ...(saved.threadId ? { threadId: saved.threadId } : {}), message: saved }, sc)
-          if (saved.threadId === undefined) return [added]
-          const reply = ctx.makeSignal(SignalTypes.threadReplyAdded, saved.roomId,
-            { roomId: saved.roomId, threadId: saved.threadId, messageId: saved.id, senderId: saved.senderId, message: saved },
-            { correlationId: sc.correlationId, causationId: added.id })
-          return [added, reply]
-        },
-      )
+      const signalsOf = (saved: Message): Signal[] => {
+        const added = ctx.makeSignal(SignalTypes.roomMessageAdded, saved.roomId,
+          { roomId: saved.roomId, messageId: saved.id, senderId: saved.senderId, ...(saved.threadId ? { threadId: saved.threadId } : {}), message: saved }, sc)
+        if (saved.threadId === undefined) return [added]
+        const reply = ctx.makeSignal(SignalTypes.threadReplyAdded, saved.roomId,
+          { roomId: saved.roomId, threadId: saved.threadId, messageId: saved.id, senderId: saved.senderId, message: saved },
+          { correlationId: sc.correlationId, causationId: added.id })
+        return [added, reply]
+      }
+      await checkThread(message)
+      let written: Message
+      let j: Emittable
+      if (!outbound) {
+        const inserted = journal<Message>(signalsOf)
+        written = await store.insertMessage(message, inserted)
+        j = inserted
+      } else {
+        const committed = journal<CommitMessageResult>((r) => (r.status === 'created' ? signalsOf(r.message) : []))
+        written = await outbound.commit(message, await outbound.plan(message), committed)
+        j = committed
+      }
+      const signals = emit(ctx, j)
       outbound?.kick()
       return { message: written, signals }
     },

@@ -12,7 +12,7 @@ import {
 } from '../model.js'
 import { SignalTypes } from '../signals/types.js'
 import { parse } from '../validate.js'
-import { commitAndEmit, signalContext, type CommandOptions, type Context } from './context.js'
+import { emit, journal, signalContext, type CommandOptions, type Context } from './context.js'
 
 const BridgeRoomSpecSchema = z.strictObject({
   roomId: z.string().min(1).max(255).optional(),
@@ -102,13 +102,14 @@ export function topologyApi(ctx: Context, registry: AdapterRegistry, onConfigCha
 
       const roomId = s.roomId ?? [...boundRooms][0] ?? newId('room')
       let room = await store.getRoom(roomId)
-      let created = false
       if (!room) {
         const candidate: Room = { id: roomId, type: s.roomType, externalBindings: {}, metadata: s.roomMetadata, insertedAt: now }
         if (s.roomName !== undefined) candidate.name = s.roomName
+        const sc = signalContext(options)
+        const j = journal<Room>((r) => [ctx.makeSignal(SignalTypes.roomCreated, r.id, { roomId: r.id, room: r }, sc)])
         try {
-          room = await store.createRoom(candidate, [])
-          created = true
+          room = await store.createRoom(candidate, [], j)
+          emit(ctx, j)
         } catch (error) {
           if (!isMessagingError(error, 'CONFLICT')) throw error
           room = (await store.getRoom(roomId))!
@@ -125,12 +126,7 @@ export function topologyApi(ctx: Context, registry: AdapterRegistry, onConfigCha
         const { revision, ...policy } = s.routingPolicy
         await store.putRoutingPolicy({ roomId, ...policy }, { now, ...(revision === undefined ? {} : { expectedRevision: revision }) })
       }
-      const result = (await store.getRoom(roomId))!
-      if (created) {
-        const sc = signalContext(options)
-        await commitAndEmit(ctx, roomId, async () => result, (r) => [ctx.makeSignal(SignalTypes.roomCreated, r.id, { roomId: r.id, room: r }, sc)])
-      }
-      return result
+      return (await store.getRoom(roomId))!
     },
   }
 }

@@ -1,5 +1,5 @@
 import type { Context } from '../api/context.js'
-import { signalContext } from '../api/context.js'
+import { appendAndEmit, signalContext } from '../api/context.js'
 import type { InboundEvent, ListenerHandle, PlatformAdapter } from '../contracts/platform-adapter.js'
 import type { MessagingStore } from '../contracts/store.js'
 import { nowIso } from '../ids.js'
@@ -67,6 +67,7 @@ export class BridgeWorkers {
     private readonly registry: AdapterRegistry,
     private readonly ingest: (config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent) => Promise<unknown>,
     private readonly options: BridgeWorkerOptions = {},
+    private readonly onError: (error: unknown, where: string) => void = (error, where) => console.warn(`[core] ${where}:`, error),
   ) {}
 
   async start(): Promise<void> {
@@ -217,7 +218,7 @@ export class BridgeWorkers {
   private announce(from: BridgeState | null, status: BridgeStatus): void {
     const signal = this.ctx.makeSignal(SignalTypes.bridgeStatusChanged, status.bridgeId,
       { bridgeId: status.bridgeId, adapter: status.adapter, from, to: status.state, status: { ...status } }, signalContext({}))
-    void this.ctx.bus.publish([signal])
+    void appendAndEmit(this.ctx, [signal]).catch((error: unknown) => this.onError(error, 'bridge status signal'))
   }
 
   status(bridgeId: string): BridgeStatus | null {

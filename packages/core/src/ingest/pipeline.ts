@@ -1,10 +1,10 @@
 import { compositeKey } from '../store-helpers.js'
-import { commitAndEmit, signalContext, type Context } from '../api/context.js'
+import { emit, journal, signalContext, type Context } from '../api/context.js'
 import type { AdapterRegistry } from '../bridge/registry.js'
 import type { BridgeContext, InboundEvent, PlatformAdapter } from '../contracts/platform-adapter.js'
-import type { RuntimeStore } from '../contracts/runtime-store.js'
+import type { CommitMessageResult, RuntimeStore } from '../contracts/runtime-store.js'
 import type { Signal, SignalData } from '../contracts/signal-bus.js'
-import type { MessagingStore } from '../contracts/store.js'
+import type { MessagingStore, UpdateResult } from '../contracts/store.js'
 import { ValidationError } from '../errors.js'
 import { newId, nowIso } from '../ids.js'
 import type { BridgeConfig, ContentBlock, Message, Participant, Room, RoomType, Thread } from '../model.js'
@@ -92,27 +92,34 @@ export function createIngestPipeline(
 
     const now = nowIso()
     let room: Room
-    let roomCreated = false
+    const sc = signalContext(causationId === undefined ? undefined : { causationId })
+    const externalRoomId = event.externalRoomId
     if (existingRoom) room = existingRoom
     else {
       const roomCandidate: Room = { id: newId('room'), type: roomTypeOf[event.chatType], externalBindings: {}, metadata: {}, insertedAt: now }
       if (event.chatTitle !== undefined) roomCandidate.name = event.chatTitle
-      ;({ room, created: roomCreated } = await store.getOrCreateRoomByBinding(roomCandidate, {
+      const j = journal<{ room: Room; created: boolean }>((r) => r.created
+        ? [ctx.makeSignal(SignalTypes.roomCreated, r.room.id, { roomId: r.room.id, bridgeId, channel, externalRoomId, room: r.room }, sc)]
+        : [])
+      ;({ room } = await store.getOrCreateRoomByBinding(roomCandidate, {
         id: newId('binding'), roomId: roomCandidate.id, channel, bridgeId, externalRoomId: event.externalRoomId,
         direction: 'both', enabled: true, insertedAt: now,
-      }))
+      }, j))
+      emit(ctx, j)
     }
     const participant = cache.cachedSender(channel, event.externalUserId) ?? await senderOf(event, channel)
 
     let thread: Thread | undefined
-    let threadCreated = false
     if (event.externalThreadId !== undefined) {
-      const r = await store.getOrCreateThread({
+      const roomId = room.id
+      const j = journal<{ thread: Thread; created: boolean }>((r) => r.created
+        ? [ctx.makeSignal(SignalTypes.threadCreated, roomId, { roomId, bridgeId, channel, externalRoomId, threadId: r.thread.id, thread: r.thread }, sc)]
+        : [])
+      thread = (await store.getOrCreateThread({
         id: newId('thread'), roomId: room.id, externalThreadId: event.externalThreadId, rootExternalMessageId: event.externalThreadId,
         deliveryExternalRoomId: event.externalRoomId, status: 'active', metadata: { channel, bridgeId }, insertedAt: now, updatedAt: now,
-      })
-      thread = r.thread
-      threadCreated = r.created
+      }, j)).thread
+      emit(ctx, j)
     }
     const replyTo = event.externalReplyToId === undefined ? null : await store.getMessageByExternalId(channel, bridgeId, event.externalReplyToId)
 
@@ -176,39 +183,35 @@ export function createIngestPipeline(
       }
     }
 
-    const sc = signalContext(causationId === undefined ? undefined : { causationId })
-    const { written } = await commitAndEmit(ctx, room.id,
-      () => store.commitMessage({
-        message,
-        dedupe: { key, now, expiresAt: dedupeExpiry(now) },
-        member: { roomId: room.id, participantId: participant.id, joinedAt: now },
-        deliveries,
-      }),
-      (result): Signal[] => {
-        const signals: Signal[] = []
-        const externalRoomId = event.externalRoomId
-        if (roomCreated) signals.push(ctx.makeSignal(SignalTypes.roomCreated, room.id, { roomId: room.id, bridgeId, channel, externalRoomId, room }, sc))
-        if (threadCreated && thread) {
-          signals.push(ctx.makeSignal(SignalTypes.threadCreated, room.id, { roomId: room.id, bridgeId, channel, externalRoomId, threadId: thread.id, thread }, sc))
-        }
-        if (result.status !== 'created') return signals
-        const m = result.message
-        if (result.memberAdded) {
-          signals.push(ctx.makeSignal(SignalTypes.roomParticipantJoined, room.id, { roomId: room.id, bridgeId, channel, externalRoomId, participantId: participant.id, participant }, sc))
-        }
-        // Built as literals (no spreads): this runs for every ingested message.
-        const data = (): SignalData => {
-          const d: SignalData = { roomId: room.id, bridgeId, channel, externalRoomId, messageId: m.id, senderId: participant.id, participantId: participant.id }
-          if (thread) d['threadId'] = thread.id
-          d['message'] = m
-          return d
-        }
-        const added = ctx.makeSignal(SignalTypes.roomMessageAdded, room.id, data(), sc)
-        const caused = { correlationId: sc.correlationId, causationId: added.id }
-        signals.push(added, ctx.makeSignal(SignalTypes.messageReceived, room.id, data(), caused))
-        if (thread) signals.push(ctx.makeSignal(SignalTypes.threadReplyAdded, room.id, data(), caused))
-        return signals
-      })
+    const roomId = room.id
+    const j = journal<CommitMessageResult>((result): Signal[] => {
+      if (result.status !== 'created') return []
+      const signals: Signal[] = []
+      const m = result.message
+      if (result.memberAdded) {
+        signals.push(ctx.makeSignal(SignalTypes.roomParticipantJoined, roomId, { roomId, bridgeId, channel, externalRoomId, participantId: participant.id, participant }, sc))
+      }
+      // Built as literals (no spreads): this runs for every ingested message.
+      const data = (): SignalData => {
+        const d: SignalData = { roomId, bridgeId, channel, externalRoomId, messageId: m.id, senderId: participant.id, participantId: participant.id }
+        if (thread) d['threadId'] = thread.id
+        d['message'] = m
+        return d
+      }
+      const added = ctx.makeSignal(SignalTypes.roomMessageAdded, roomId, data(), sc)
+      const caused = { correlationId: sc.correlationId, causationId: added.id }
+      signals.push(added, ctx.makeSignal(SignalTypes.messageReceived, roomId, data(), caused))
+      if (thread) signals.push(ctx.makeSignal(SignalTypes.threadReplyAdded, roomId, data(), caused))
+      return signals
+    })
+    const written = await store.commitMessage({
+      message,
+      dedupe: { key, now, expiresAt: dedupeExpiry(now) },
+      member: { roomId, participantId: participant.id, joinedAt: now },
+      deliveries,
+      journal: j,
+    })
+    emit(ctx, j)
     if (written.status === 'duplicate') {
       const original = written.messageId === null ? null : await store.getMessage(written.messageId)
       return { status: 'duplicate', room, participant, ...(original ? { message: original } : {}), reason: 'already ingested' }
@@ -256,24 +259,25 @@ export function createIngestPipeline(
       return { status: 'event', participant, ...(await store.getMessage(target.id).then((m) => (m ? { message: m } : {}))) }
     }
     if (event.kind === 'delete') {
-      await commitAndEmit(ctx, target.roomId, () => store.deleteMessage(target.id),
-        (deleted) => (deleted ? [ctx.makeSignal(SignalTypes.messageDeleted, target.roomId, { ...ids, externalId: event.externalMessageId }, sc)] : []))
+      const j = journal<boolean>((deleted) => (deleted ? [ctx.makeSignal(SignalTypes.messageDeleted, target.roomId, { ...ids, externalId: event.externalMessageId }, sc)] : []))
+      await store.deleteMessage(target.id, j)
+      emit(ctx, j)
       return { status: 'event', reason: 'deleted' }
     }
     const now = nowIso()
     let stale = false
-    const { written } = await commitAndEmit(ctx, target.roomId,
-      () => store.updateMessage(target.id, (m) => {
-        // An edit older (by platform time) than the one applied last is a late retry: keep the newer text.
-        const editedAt = m.metadata['editedAt']
-        stale = typeof editedAt === 'string' && Date.parse(event.timestamp) < Date.parse(editedAt)
-        if (stale) return undefined
-        const media = m.content.filter((b) => b.type !== 'text')
-        const content: ContentBlock[] = event.text.length > 0 ? [{ type: 'text', text: event.text }, ...media] : media
-        if (JSON.stringify(content) === JSON.stringify(m.content)) return undefined
-        return { ...m, content, metadata: { ...m.metadata, editedAt: event.timestamp }, updatedAt: now }
-      }),
-      (r) => (r?.changed ? [ctx.makeSignal(SignalTypes.messageEdited, target.roomId, { ...ids, message: r.record }, sc)] : []))
+    const j = journal<UpdateResult<Message> | null>((r) => (r?.changed ? [ctx.makeSignal(SignalTypes.messageEdited, target.roomId, { ...ids, message: r.record }, sc)] : []))
+    const written = await store.updateMessage(target.id, (m) => {
+      // An edit older (by platform time) than the one applied last is a late retry: keep the newer text.
+      const editedAt = m.metadata['editedAt']
+      stale = typeof editedAt === 'string' && Date.parse(event.timestamp) < Date.parse(editedAt)
+      if (stale) return undefined
+      const media = m.content.filter((b) => b.type !== 'text')
+      const content: ContentBlock[] = event.text.length > 0 ? [{ type: 'text', text: event.text }, ...media] : media
+      if (JSON.stringify(content) === JSON.stringify(m.content)) return undefined
+      return { ...m, content, metadata: { ...m.metadata, editedAt: event.timestamp }, updatedAt: now }
+    }, j)
+    emit(ctx, j)
     return { status: 'event', ...(written ? { message: written.record } : {}), reason: stale ? 'stale_edit' : 'edited' }
   }
 

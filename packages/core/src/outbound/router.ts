@@ -1,11 +1,12 @@
 import { compositeKey } from '../store-helpers.js'
 import { z } from 'zod'
 import type { Context } from '../api/context.js'
-import { commitAndEmit, signalContext, type CommandOptions } from '../api/context.js'
+import { emit, journal, signalContext, type CommandOptions } from '../api/context.js'
 import type { AdapterRegistry } from '../bridge/registry.js'
-import type { OutboxDelivery, RuntimeStore } from '../contracts/runtime-store.js'
+import type { CommitMessageResult, OutboxDelivery, RuntimeStore } from '../contracts/runtime-store.js'
+import type { JournalWrite } from '../contracts/journal.js'
 import type { Signal } from '../contracts/signal-bus.js'
-import type { MessagingStore } from '../contracts/store.js'
+import type { MessagingStore, UpdateResult } from '../contracts/store.js'
 import { MessagingError, NotFoundError } from '../errors.js'
 import { newId, nowIso } from '../ids.js'
 import { ContentBlockSchema, type ContentBlock, type Message } from '../model.js'
@@ -149,39 +150,37 @@ export function outboundApi(ctx: Context, store: FullStore, registry: AdapterReg
       const summary = summaries.find((s) => s.deliveryIds.includes(delivery.id))!
       const now = nowIso()
       let next: OutboundRoute | undefined
-      const { written, signals } = await commitAndEmit(ctx, delivery.roomId,
-        async () => {
-          const result = await store.updateMessage(delivery.messageId, (m) => {
-            const externalIds = { ...((m.metadata['externalIds'] as Record<string, string[]>) ?? {}) }
-            if (routeSent) externalIds[delivery.bridgeId] = summary.externalIds
-            const candidates = failoverCandidates(m)
-            next = !routeSent && !anySent && candidates.length > 0 ? candidates[0] : undefined
-            const status = anySent ? 'sent' : allDone && !next ? 'failed' : m.status
-            const metadata: Record<string, unknown> = { ...m.metadata, externalIds }
-            if (next) metadata['routing'] = { ...(m.metadata['routing'] as object), failover: candidates.slice(1) }
-            const out: Message = { ...m, status, metadata, updatedAt: now }
-            if (routeSent && out.externalId === undefined && m.metadata['channel'] === undefined && summary.externalIds[0] !== undefined) {
-              out.externalId = summary.externalIds[0]
-              out.metadata = { ...out.metadata, channel: delivery.channel, bridgeId: delivery.bridgeId }
-              out.deliveryExternalRoomId = delivery.externalRoomId
-            }
-            return out
-          })
-          return result?.record ?? null
-        },
-        (message): Signal[] => {
-          if (!message) return []
-          const sc = signalContext({})
-          const data = { roomId: message.roomId, messageId: message.id, bridgeId: delivery.bridgeId, channel: delivery.channel,
-            externalRoomId: delivery.externalRoomId, externalIds: summary.externalIds, status: summary.status,
-            ...(summary.lastError === undefined ? {} : { reason: summary.lastError }), message }
-          return [ctx.makeSignal(routeSent ? SignalTypes.messageSent : SignalTypes.messageFailed, message.roomId, data, sc)]
-        })
+      const sc = signalContext({})
+      const j = journal<UpdateResult<Message> | null>((result): Signal[] => {
+        if (!result) return []
+        const message = result.record
+        const data = { roomId: message.roomId, messageId: message.id, bridgeId: delivery.bridgeId, channel: delivery.channel,
+          externalRoomId: delivery.externalRoomId, externalIds: summary.externalIds, status: summary.status,
+          ...(summary.lastError === undefined ? {} : { reason: summary.lastError }), message }
+        return [ctx.makeSignal(routeSent ? SignalTypes.messageSent : SignalTypes.messageFailed, message.roomId, data, sc)]
+      })
+      const result = await store.updateMessage(delivery.messageId, (m) => {
+        const externalIds = { ...((m.metadata['externalIds'] as Record<string, string[]>) ?? {}) }
+        if (routeSent) externalIds[delivery.bridgeId] = summary.externalIds
+        const candidates = failoverCandidates(m)
+        next = !routeSent && !anySent && candidates.length > 0 ? candidates[0] : undefined
+        const status = anySent ? 'sent' : allDone && !next ? 'failed' : m.status
+        const metadata: Record<string, unknown> = { ...m.metadata, externalIds }
+        if (next) metadata['routing'] = { ...(m.metadata['routing'] as object), failover: candidates.slice(1) }
+        const out: Message = { ...m, status, metadata, updatedAt: now }
+        if (routeSent && out.externalId === undefined && m.metadata['channel'] === undefined && summary.externalIds[0] !== undefined) {
+          out.externalId = summary.externalIds[0]
+          out.metadata = { ...out.metadata, channel: delivery.channel, bridgeId: delivery.bridgeId }
+          out.deliveryExternalRoomId = delivery.externalRoomId
+        }
+        return out
+      }, j)
+      const written = result?.record ?? null
+      emit(ctx, j)
       if (next && written) {
         await store.enqueueDeliveries(await plan(written, [next], written.metadata['allowMassMentions'] === true, now))
         kick()
       }
-      void signals
     } finally {
       notify(delivery.messageId)
     }
@@ -201,8 +200,8 @@ export function outboundApi(ctx: Context, store: FullStore, registry: AdapterReg
     onSettled,
     hooks: {
       plan: planPosted,
-      async commit(message: Message, deliveries: OutboxDelivery[]): Promise<Message> {
-        const result = await store.commitMessage({ message, deliveries })
+      async commit(message: Message, deliveries: OutboxDelivery[], journal: JournalWrite<CommitMessageResult>): Promise<Message> {
+        const result = await store.commitMessage({ message, deliveries, journal })
         if (result.status !== 'created') throw new MessagingError('[core] message was committed already', { code: 'CONFLICT' })
         return result.message
       },
@@ -260,17 +259,18 @@ export function outboundApi(ctx: Context, store: FullStore, registry: AdapterReg
         }
         const deliveries = await plan(message, chosen, opts.allowMassMentions, now)
         const sc = signalContext(opts)
-        const { written } = await commitAndEmit(ctx, roomId,
-          () => store.commitMessage({
-            message,
-            deliveries,
-            ...(opts.idempotencyKey === undefined ? {} : {
-              dedupe: { key: compositeKey('outbound', roomId, opts.idempotencyKey), now, expiresAt: new Date(Date.parse(now) + 86_400_000).toISOString() },
-            }),
+        const j = journal<CommitMessageResult>((result) => result.status === 'created'
+          ? [ctx.makeSignal(SignalTypes.roomMessageAdded, roomId, { roomId, messageId: result.message.id, senderId: result.message.senderId, message: result.message }, sc)]
+          : [])
+        const written = await store.commitMessage({
+          message,
+          deliveries,
+          ...(opts.idempotencyKey === undefined ? {} : {
+            dedupe: { key: compositeKey('outbound', roomId, opts.idempotencyKey), now, expiresAt: new Date(Date.parse(now) + 86_400_000).toISOString() },
           }),
-          (result) => result.status === 'created'
-            ? [ctx.makeSignal(SignalTypes.roomMessageAdded, roomId, { roomId, messageId: result.message.id, senderId: result.message.senderId, message: result.message }, sc)]
-            : [])
+          journal: j,
+        })
+        emit(ctx, j)
         const messageId = written.status === 'created' ? written.message.id : written.messageId
         if (messageId === null) throw new MessagingError('[core] idempotency key reused without a message', { code: 'CONFLICT' })
         kick()

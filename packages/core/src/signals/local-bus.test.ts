@@ -1,7 +1,7 @@
 import { CloudEvent } from 'cloudevents'
 import { describe, expect, it, vi } from 'vitest'
 import type { Signal } from '../contracts/signal-bus.js'
-import { createLocalSignalBus, synchronousPublish } from './local-bus.js'
+import { createLocalSignalBus } from './local-bus.js'
 
 let n = 0
 const signal = (type: string, subject = 'room_1'): Signal =>
@@ -86,21 +86,4 @@ describe('local signal bus', () => {
     await bus.stop!()
     expect(got).toEqual(['a', 'b', 'c'])
   })
-
-  it('offers its publish as a plain call only while publish is its own', async () => {
-    const bus = createLocalSignalBus()
-    const got: string[] = []
-    bus.subscribe('**', (s) => void got.push(s.type))
-    const now = synchronousPublish(bus)
-    expect(now).toBeTypeOf('function')
-    now!([signal('a.b')])
-    await bus.publish([signal('c.d')])
-    await tick()
-    expect(got).toEqual(['a.b', 'c.d'])
-    bus.publish = async () => {}
-    expect(synchronousPublish(bus)).toBeUndefined()
-    expect(synchronousPublish({ ...createLocalSignalBus() })).toBeUndefined() // a copy or wrapper is not the local bus
-    expect(synchronousPublish({ publish: async () => {}, subscribe: bus.subscribe, unsubscribe: bus.unsubscribe })).toBeUndefined()
-  })
 })
-

@@ -31,8 +31,10 @@ interface Subscriber extends BusSubscription {
 }
 
 /**
- * The in-process signal bus: each subscriber has its own bounded FIFO drained by its own async loop, so
- * a slow or throwing handler only delays itself.
+ * An in-process `SignalBus`: each subscriber has its own bounded FIFO drained by its own async loop, so
+ * a slow or throwing handler only delays itself, and a full queue drops its oldest signal. `Messaging`
+ * does not need it (its subscriptions read the signal journal and never drop); it is a building block
+ * and a reference for custom buses, which may drop because the runtime fills any gap from the journal.
  */
 export function createLocalSignalBus(options: LocalSignalBusOptions = {}): SignalBus {
   const subscribers = new Map<string, Subscriber>()
@@ -160,18 +162,5 @@ export function createLocalSignalBus(options: LocalSignalBusOptions = {}): Signa
       subscribers.clear()
     },
   }
-  synchronous.set(bus, { publish, publishNow })
   return bus
-}
-
-/** The local buses, with the work their `publish` does, all of it synchronous. */
-const synchronous = new WeakMap<SignalBus, { publish: SignalBus['publish']; publishNow: (signals: readonly Signal[]) => void }>()
-
-/**
- * For a local bus whose `publish` is still its own: the same publish as a plain call, done once it
- * returns. Lets a caller skip a promise per publish and know at once that the signals are queued.
- */
-export function synchronousPublish(bus: SignalBus): ((signals: readonly Signal[]) => void) | undefined {
-  const local = synchronous.get(bus)
-  return local !== undefined && bus.publish === local.publish ? local.publishNow : undefined
 }

@@ -1,20 +1,30 @@
-import type { Signal, SignalBus, SubscribeOptions } from '../contracts/signal-bus.js'
+import type { Signal, SubscribeOptions } from '../contracts/signal-bus.js'
+import type { SignalFeed } from './feed.js'
 
-/** Adapts a bus subscription to an async iterator; `return()` (leaving a for-await loop) unsubscribes. */
-export function signalStream(bus: SignalBus, pattern: string, options?: SubscribeOptions): AsyncIterableIterator<Signal> {
-  const buffered: Signal[] = []
+/**
+ * Adapts a subscription to an async iterator; `return()` (leaving a for-await loop) unsubscribes. The
+ * subscription waits for the consumer (its handler resolves when the signal is taken), so a slow loop
+ * falls behind in the journal instead of piling signals up in memory.
+ */
+export function signalStream(feed: SignalFeed, pattern: string, options?: SubscribeOptions): AsyncIterableIterator<Signal> {
+  let offered: { signal: Signal; taken: () => void } | undefined
   const waiting: Array<(r: IteratorResult<Signal>) => void> = []
   let done = false
-  const sub = bus.subscribe(pattern, (signal) => {
+  const sub = feed.subscribe(pattern, (signal) => {
     const next = waiting.shift()
-    if (next) next({ value: signal, done: false })
-    else buffered.push(signal)
+    if (next) {
+      next({ value: signal, done: false })
+      return
+    }
+    return new Promise<void>((taken) => (offered = { signal, taken }))
   }, options)
 
   const finish = (): IteratorResult<Signal> => {
     if (!done) {
       done = true
-      bus.unsubscribe(sub.id)
+      feed.unsubscribe(sub.id)
+      offered?.taken()
+      offered = undefined
       for (const w of waiting.splice(0)) w({ value: undefined, done: true })
     }
     return { value: undefined, done: true }
@@ -22,8 +32,12 @@ export function signalStream(bus: SignalBus, pattern: string, options?: Subscrib
 
   return {
     next() {
-      const value = buffered.shift()
-      if (value) return Promise.resolve({ value, done: false })
+      if (offered) {
+        const { signal, taken } = offered
+        offered = undefined
+        taken()
+        return Promise.resolve({ value: signal, done: false })
+      }
       if (done) return Promise.resolve({ value: undefined, done: true })
       return new Promise((resolve) => waiting.push(resolve))
     },

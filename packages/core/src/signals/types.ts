@@ -25,6 +25,8 @@ export const SignalTypes = {
   agentFailed: 'jido.messaging.agent.failed',
   bridgeStatusChanged: 'jido.messaging.bridge.status_changed',
   onboardingTransitioned: 'jido.messaging.onboarding.transitioned',
+  /** Delivered to a subscription (whatever its pattern) whose next positions were pruned: names the lost range. Not journaled. */
+  journalGap: 'jido.messaging.journal.gap',
 } as const
 
 export type SignalType = (typeof SignalTypes)[keyof typeof SignalTypes]

@@ -8,6 +8,8 @@ export interface MessagingConformanceOptions {
   create: () => MessagingStore | Promise<MessagingStore>
   /** Cleanup after each test (after `messaging.stop()`, which already stops the store). */
   destroy?: (store: MessagingStore) => Promise<void> | void
+  /** A new store over the same data as `store` (after it stopped), as a restarted process opens it; unset for stores that keep nothing. */
+  reopen?: (store: MessagingStore) => MessagingStore | Promise<MessagingStore>
 }
 
 export interface Harness {

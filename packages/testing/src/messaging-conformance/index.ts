@@ -3,6 +3,7 @@ import { apiCases } from './api.js'
 import { errorCases } from './errors.js'
 import type { MessagingConformanceOptions } from './harness.js'
 import { signalCases } from './signals.js'
+import { journalCases } from './journal.js'
 
 export type { MessagingConformanceOptions } from './harness.js'
 
@@ -15,5 +16,6 @@ export function messagingConformance(options: MessagingConformanceOptions): void
     apiCases(options)
     signalCases(options)
     errorCases(options)
+    journalCases(options)
   })
 }

@@ -4,6 +4,7 @@ import { useStore, type StoreConformanceOptions } from './context.js'
 import { copyCases } from './copies.js'
 import { crossHandleCases } from './cross-handle.js'
 import { dedupeCases } from './dedupe.js'
+import { journalCases } from './journal.js'
 import { listMessageCases } from './list-messages.js'
 import { messageCases } from './messages.js'
 import { paginationProperties } from './pagination.js'
@@ -35,5 +36,6 @@ export function storeConformance(options: StoreConformanceOptions): void {
     dedupeCases(ctx)
     copyCases(ctx)
     crossHandleCases(ctx)
+    journalCases(ctx)
   })
 }
