@@ -33,7 +33,8 @@ await describeWithPostgres('store-postgres', () => {
   runtimeStoreConformance({ name: 'store-postgres', create: creator('rt'), destroy, capabilities: { crossProcess: true }, connectPeer })
 
   // The public API (createMessaging) over the same store, one fresh schema per test.
-  messagingConformance({ name: 'store-postgres', create: creator('api'), destroy })
+  // `reopen`: a new store on the same schema, as a restarted process opens it.
+  messagingConformance({ name: 'store-postgres', create: creator('api'), destroy, reopen: connectPeer })
 
   // The bridge runtime end to end (ingest, outbox delivery, dead letters, topology) with adapter-webhook.
   bridgeConformance({ name: 'store-postgres', create: creator('bridge'), destroy, createWebhookAdapter })

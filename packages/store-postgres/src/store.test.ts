@@ -48,11 +48,12 @@ await describeWithPostgres('store-postgres: against the server', () => {
     expect(await tablesIn(schema)).toEqual([])
     await store.migrate()
     const after = await tablesIn(schema)
-    expect(after).toEqual(expect.arrayContaining(['rooms', 'room_bindings', 'messages', 'threads', 'dedupe_keys', 'deliveries', 'dead_letters', 'ingress_subscriptions', 'kysely_migration']))
+    expect(after).toEqual(expect.arrayContaining(['rooms', 'room_bindings', 'messages', 'threads', 'dedupe_keys', 'deliveries', 'dead_letters', 'ingress_subscriptions',
+      'signal_journal', 'journal_head', 'subscription_checkpoints', 'kysely_migration']))
     await store.migrate()
     expect(await tablesIn(schema)).toEqual(after)
     const { rows } = await admin.query(`select name from "${schema}".kysely_migration`)
-    expect(rows).toEqual([{ name: '0001_initial' }, { name: '0002_runtime' }, { name: '0003_delivery_media' }])
+    expect(rows).toEqual([{ name: '0001_initial' }, { name: '0002_runtime' }, { name: '0003_delivery_media' }, { name: '0004_signal_journal' }])
   })
 
   it('keeps stores in different schemas of one database apart', async () => {

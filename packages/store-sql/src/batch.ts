@@ -1,6 +1,8 @@
+import type { JournalWrite } from '@jido-messaging/core'
 import { CompiledQuery, type Kysely } from 'kysely'
 import { classifyDbError } from './db-errors.js'
 import { shapeOf, type InsertCache, type RowInsert } from './insert-cache.js'
+import { journalRowsOf, type JournalRow } from './journal-rows.js'
 import type { Database } from './schema.js'
 
 // Runs one batch of queued writes as one transaction (see group-commit.ts for the queue around it).
@@ -32,9 +34,27 @@ export interface MergeableInsert extends RowInsert {
   result: () => unknown
 }
 
+/**
+ * What a write adds to its batch's journal tail. The tail runs as the batch's last statements before
+ * COMMIT: one UPDATE of the `journal_head` row (advancing the position by the batch's signal count,
+ * raising `pruned_through`) and the multi-row INSERT of the batch's signals at the positions that
+ * UPDATE handed out. On Postgres the head row's lock, held until COMMIT, orders the commits of journaled
+ * transactions, so positions become visible in commit order; taken last, it closes no deadlock cycle.
+ */
+export interface JournalTail {
+  /** The caller's journal: `signals(result)` is called in the write's transaction, after the write. */
+  journal?: JournalWrite<unknown>
+  /** pruneJournal: the position through which the write pruned, given its result (undefined: none). */
+  prunedThrough?: (result: unknown) => number | undefined
+}
+
+/** Runs a batch's journal tail on its transaction; resolves the position of the first signal appended. */
+export type JournalAppender = (tx: Kysely<Database>, rows: JournalRow[], prunedThrough: number | undefined) => Promise<number>
+
 export interface Pending {
   fn: WriteFn<unknown>
   merge?: Mergeable
+  tail?: JournalTail
   resolve: (value: unknown) => void
   reject: (error: unknown) => void
 }
@@ -71,6 +91,22 @@ const ROLLBACK_TO = CompiledQuery.raw('rollback to savepoint jm_write')
 const COMMIT = CompiledQuery.raw('commit')
 const ROLLBACK = CompiledQuery.raw('rollback')
 
+/** A successful write's share of the journal tail. */
+interface TailPart {
+  journal: JournalWrite<unknown> | undefined
+  rows: JournalRow[]
+  pruned: number | undefined
+}
+
+/** Calls a write's tail hooks with its result (in its transaction, after it); a throw fails the write. */
+async function tailOf(tail: JournalTail, value: unknown): Promise<TailPart> {
+  return {
+    journal: tail.journal,
+    rows: tail.journal === undefined ? [] : journalRowsOf(await tail.journal.signals(value)),
+    pruned: tail.prunedThrough?.(value),
+  }
+}
+
 /** Consecutive same-shape mergeable writes with distinct keys form one step; any other write is a step of its own. */
 function stepsOf(batch: Pending[]): Pending[][] {
   const steps: Pending[][] = []
@@ -91,31 +127,56 @@ function stepsOf(batch: Pending[]): Pending[][] {
   return steps
 }
 
+/** Runs a write transaction alone among those sharing the same serializer (see `SqlStoreConfig.serializeWrites`). */
+export type Serializer = <T>(fn: () => Promise<T>) => Promise<T>
+
 export class BatchRunner {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly appendJournal: JournalAppender,
+    private readonly serialize: Serializer = (fn) => fn(),
+  ) {}
 
   /** Runs the batch; throws (after rolling back) when the whole batch must be replayed, retried or failed. */
-  async attempt(batch: Pending[], mode: AttemptMode, begin: CompiledQuery): Promise<Outcome[]> {
+  attempt(batch: Pending[], mode: AttemptMode, begin: CompiledQuery): Promise<Outcome[]> {
+    return this.serialize(() => this.#attempt(batch, mode, begin))
+  }
+
+  async #attempt(batch: Pending[], mode: AttemptMode, begin: CompiledQuery): Promise<Outcome[]> {
     const steps = mode === 'fast' ? stepsOf(batch) : batch.map((p) => [p])
     const only = steps.length === 1 ? steps[0] : undefined
-    if (mode === 'fast' && only?.[0]?.merge?.singleStatement === true) return this.#autocommit(only)
+    // A write with a journal tail needs the transaction: its signals are appended after it, before COMMIT.
+    if (mode === 'fast' && only?.[0]?.merge?.singleStatement === true && only.every((p) => p.tail === undefined)) return this.#autocommit(only)
     const single = batch.length === 1
     const guarded = mode === 'safe' && !single
     return this.db.connection().execute(async (conn) => {
       await conn.executeQuery(begin)
       const outcomes: Outcome[] = []
+      const parts: TailPart[] = []
+      // `fast`: tail hooks run together once every step ran (a worker-mode store's hooks then cross
+      // threads once per batch, not once per write); a throwing hook replays the batch `safe`, where
+      // each write's hooks run right after it, inside its savepoint, so a throw fails that write alone.
+      const deferred: Array<{ tail: JournalTail; value: unknown }> = []
       try {
         for (const step of steps) {
           if (guarded) await conn.executeQuery(SAVEPOINT)
           try {
             const merge = step[0]?.merge
-            if (mode === 'fast' && merge !== undefined) {
-              const values = await merge.runMany(conn, step.map((p) => p.merge!.item))
-              for (const value of values) outcomes.push({ ok: true, value })
-            } else {
-              outcomes.push({ ok: true, value: await step[0]!.fn(conn) })
+            const values = mode === 'fast' && merge !== undefined
+              ? await merge.runMany(conn, step.map((p) => p.merge!.item))
+              : [await step[0]!.fn(conn)]
+            const tail = step[0]!.tail
+            let part: TailPart | undefined
+            if (mode === 'fast') {
+              step.forEach((p, i) => {
+                if (p.tail !== undefined) deferred.push({ tail: p.tail, value: values[i] })
+              })
+            } else if (tail !== undefined) {
+              part = await tailOf(tail, values[0])
             }
             if (guarded) await conn.executeQuery(RELEASE)
+            for (const value of values) outcomes.push({ ok: true, value })
+            if (part !== undefined) parts.push(part)
           } catch (error) {
             if (classifyDbError(error) === 'retryable') throw error
             if (single) {
@@ -128,7 +189,31 @@ export class BatchRunner {
             outcomes.push({ ok: false, error })
           }
         }
+        if (deferred.length > 0) {
+          try {
+            parts.push(...await Promise.all(deferred.map((d) => tailOf(d.tail, d.value))))
+          } catch (error) {
+            if (!single) throw new ReplayNeeded()
+            await conn.executeQuery(ROLLBACK)
+            return [{ ok: false, error }]
+          }
+        }
+        let pruned: number | undefined
+        for (const part of parts) if (part.pruned !== undefined && (pruned === undefined || part.pruned > pruned)) pruned = part.pruned
+        const rows = parts.length === 1 ? parts[0]!.rows : parts.flatMap((p) => p.rows)
+        const first = rows.length > 0 || pruned !== undefined ? await this.appendJournal(conn, rows, pruned) : 0
         await conn.executeQuery(COMMIT)
+        // Committed: each journal learns where its signals landed (consecutive, in batch order).
+        let position = first
+        for (const { journal, rows: own } of parts) {
+          if (journal === undefined) continue
+          if (own.length === 0) {
+            delete journal.firstPosition
+          } else {
+            journal.firstPosition = position
+            position += own.length
+          }
+        }
         return outcomes
       } catch (error) {
         await conn.executeQuery(ROLLBACK).catch(() => undefined)

@@ -71,7 +71,7 @@ export function commitOps(ctx: SqlContext): CommitOps {
 
   return {
     commitMessage: (input) => {
-      const { message, deliveries = [], dedupe, member } = input
+      const { message, deliveries = [], dedupe, member, journal } = input
       // Rows are built (and the caller's records copied) before the write, so later mutation of the
       // input cannot change what is stored, and a replayed batch writes the same rows.
       const item: Item = {
@@ -89,7 +89,7 @@ export function commitOps(ctx: SqlContext): CommitOps {
         // A key twice in one step would make the second claim see the first; message ids must differ too.
         keys: item.claim === undefined ? [`m:${message.id}`] : [`k:${item.claim.key}`, `m:${message.id}`],
         runMany: (tx, items) => commitMany(tx, items as Item[]),
-      }))
+      }, journal))
     },
   }
 }

@@ -1,3 +1,4 @@
+import type { JournalWrite } from '@jido-messaging/core'
 import type { Insertable, Kysely } from 'kysely'
 import type { SqlDialectKind } from './dialect.js'
 import type { Mergeable, WriteFn } from './group-commit.js'
@@ -15,10 +16,14 @@ export interface SqlContext {
   /**
    * Runs a write in a group-committed transaction; `fn` must use only the `tx` it is given. With
    * `merge`, concurrent writes of the same shape may run together through `merge.runMany` instead.
+   * With `journal`, `journal.signals(result)` runs in the transaction once the write succeeded, and its
+   * signals are appended to the journal before COMMIT (`journal.firstPosition` is set once committed).
    */
-  write<T>(fn: WriteFn<T>, merge?: Mergeable): Promise<T>
+  write<T>(fn: WriteFn<T>, merge?: Mergeable, journal?: JournalWrite<T>): Promise<T>
   /** A write that is exactly one single-row INSERT; concurrent ones may share a multi-row INSERT. */
-  insert<T, K extends keyof Database & string>(table: K, row: Insertable<Database[K]>, result: () => T): Promise<T>
+  insert<T, K extends keyof Database & string>(table: K, row: Insertable<Database[K]>, result: () => T, journal?: JournalWrite<T>): Promise<T>
+  /** A write that pruned the journal through the position `through(result)` (undefined: nothing); raises `pruned_through` before COMMIT. */
+  prune<T>(fn: WriteFn<T>, through: (result: T) => number | undefined): Promise<T>
   /** Compiled single-row inserts, reused across calls. */
   readonly inserts: InsertCache
   /** Compiled hot-path statements (dedupe claim, member insert), reused across calls. */

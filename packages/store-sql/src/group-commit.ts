@@ -1,5 +1,7 @@
 import { CompiledQuery, type Kysely } from 'kysely'
-import { BatchRunner, ReplayNeeded, type Mergeable, type Outcome, type Pending, type WriteFn } from './batch.js'
+import {
+  BatchRunner, ReplayNeeded, type JournalAppender, type JournalTail, type Mergeable, type Outcome, type Pending, type Serializer, type WriteFn,
+} from './batch.js'
 import { classifyDbError } from './db-errors.js'
 import type { Database } from './schema.js'
 
@@ -9,7 +11,7 @@ import type { Database } from './schema.js'
 // is replayed with each write in its own savepoint, so the failing write rolls back only itself and
 // fails only its caller. A caller is resolved only after the commit that holds its write.
 
-export type { WriteFn, Mergeable, MergeableInsert } from './batch.js'
+export type { WriteFn, Mergeable, MergeableInsert, JournalTail, JournalAppender, Serializer } from './batch.js'
 export { mergeableInsert } from './batch.js'
 
 export interface GroupCommitOptions {
@@ -27,6 +29,10 @@ export interface GroupCommitOptions {
   splitOnContention: boolean
   /** Maps a batch-level driver error (BEGIN or COMMIT failed, connection lost) for the callers. */
   mapError: (error: unknown) => unknown
+  /** Runs a batch's journal tail (see {@link JournalTail}) as its last statements before COMMIT. */
+  appendJournal: JournalAppender
+  /** Runs each transaction alone among those sharing it (see `SqlStoreConfig.serializeWrites`). */
+  serialize?: Serializer
 }
 
 const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt))
@@ -43,18 +49,22 @@ export class GroupCommitter {
 
   constructor(db: Kysely<Database>, options: GroupCommitOptions) {
     this.#opts = options
-    this.#runner = new BatchRunner(db)
+    this.#runner = new BatchRunner(db, options.appendJournal, options.serialize)
     this.#begin = CompiledQuery.raw(options.begin)
     this.#beginSolo = CompiledQuery.raw(options.beginSolo ?? options.begin)
   }
 
   /**
    * Queues a write; resolves with its result once the transaction holding it has committed. `merge`
-   * declares that `fn` does exactly what `merge.runMany` does for `merge.item` alone.
+   * declares that `fn` does exactly what `merge.runMany` does for `merge.item` alone. `tail`: what the
+   * write adds to the batch's journal tail (signals to append, a pruned range).
    */
-  run<T>(fn: WriteFn<T>, merge?: Mergeable): Promise<T> {
+  run<T>(fn: WriteFn<T>, merge?: Mergeable, tail?: JournalTail): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ fn, ...(merge === undefined ? {} : { merge }), resolve: resolve as (value: unknown) => void, reject })
+      this.#queue.push({
+        fn, ...(merge === undefined ? {} : { merge }), ...(tail === undefined ? {} : { tail }),
+        resolve: resolve as (value: unknown) => void, reject,
+      })
       this.#schedule()
     })
   }

@@ -1,4 +1,5 @@
 export { createSqlStore, type SqlStore, type SqlStoreConfig, type GroupCommitTuning } from './store.js'
+export type { Serializer } from './group-commit.js'
 export type { SqlDialectKind } from './dialect.js'
 export { storeMigrations, storeMigrationProvider } from './migrations.js'
 export { runMigrations, type MigrateOptions } from './migrate.js'

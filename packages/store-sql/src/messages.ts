@@ -42,12 +42,12 @@ export function messageOps(ctx: SqlContext): MessageOps {
     db.selectFrom('messages').selectAll().where('id', '=', id).$if(forUpdate, (qb) => qb.forUpdate()).executeTakeFirst()
 
   return {
-    insertMessage: (message) => {
+    insertMessage: (message, journal) => {
       const row = messageRowOf(message)
       return mapErrors(ctx.name, {
         conflict: `message ${message.id} or its external id exists already`,
         notFound: `room ${message.roomId} not found`,
-      }, () => ctx.insert('messages', row, () => messageOf(row)))
+      }, () => ctx.insert('messages', row, () => messageOf(row), journal))
     },
 
     saveMessage: (message) =>
@@ -76,7 +76,7 @@ export function messageOps(ctx: SqlContext): MessageOps {
       return row === undefined ? null : messageOf(row)
     },
 
-    updateMessage: (id, updater) =>
+    updateMessage: (id, updater, journal) =>
       mapErrors(ctx.name, { conflict: `the external id of message ${id} belongs to another message` }, () =>
         ctx.write(async (tx) => {
           const current = await findRow(tx, id, lock)
@@ -86,10 +86,10 @@ export function messageOps(ctx: SqlContext): MessageOps {
           const { id: _id, ...fields } = messageRowOf({ ...next, id })
           await tx.updateTable('messages').set(fields).where('id', '=', id).execute()
           return { record: messageOf({ id, ...fields }), changed: true }
-        })),
+        }, undefined, journal)),
 
-    deleteMessage: (id) =>
-      ctx.write(async (tx) => (await tx.deleteFrom('messages').where('id', '=', id).executeTakeFirst()).numDeletedRows > 0n),
+    deleteMessage: (id, journal) =>
+      ctx.write(async (tx) => (await tx.deleteFrom('messages').where('id', '=', id).executeTakeFirst()).numDeletedRows > 0n, undefined, journal),
 
     listMessages: async (query: StoreMessageQuery): Promise<MessagePage> => {
       const { roomId, limit, before, after, threadId } = query

@@ -9,12 +9,17 @@ interface ColumnTypes {
   key: 'text' | RawBuilder<unknown>
   json: 'text' | 'jsonb'
   bool: 'integer' | 'boolean'
+  /**
+   * A 64-bit integer. On SQLite `integer`: an `integer primary key` is the table's rowid (one b-tree, no
+   * separate index), which `bigint primary key` would not be.
+   */
+  int64: 'integer' | 'bigint'
 }
 
 function columnTypes(kind: SqlDialectKind): ColumnTypes {
   return kind === 'postgres'
-    ? { key: sql`text collate "C"`, json: 'jsonb', bool: 'boolean' }
-    : { key: 'text', json: 'text', bool: 'integer' }
+    ? { key: sql`text collate "C"`, json: 'jsonb', bool: 'boolean', int64: 'bigint' }
+    : { key: 'text', json: 'text', bool: 'integer', int64: 'integer' }
 }
 
 async function initial(db: Kysely<any>, t: ColumnTypes): Promise<void> {
@@ -221,6 +226,36 @@ async function deliveryMedia(db: Kysely<any>, t: ColumnTypes): Promise<void> {
   await db.schema.alterTable('deliveries').addColumn('media', t.json).execute()
 }
 
+/**
+ * The signal journal: journaled signals by position, the head row that hands positions out (and records
+ * the pruned range), durable subscriptions' checkpoints. The body is JSON text on both engines (it is only
+ * ever read back whole; text is cheaper to write than jsonb).
+ */
+async function signalJournal(db: Kysely<any>, t: ColumnTypes): Promise<void> {
+  await db.schema.createTable('signal_journal')
+    .addColumn('position', t.int64, (c) => c.primaryKey())
+    .addColumn('id', t.key, (c) => c.notNull())
+    .addColumn('type', t.key, (c) => c.notNull())
+    .addColumn('room_id', t.key)
+    .addColumn('time', t.key, (c) => c.notNull())
+    .addColumn('body', 'text', (c) => c.notNull())
+    .execute()
+  await db.schema.createIndex('signal_journal_room').on('signal_journal').columns(['room_id', 'position']).execute()
+
+  await db.schema.createTable('journal_head')
+    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('position', t.int64, (c) => c.notNull())
+    .addColumn('pruned_through', t.int64, (c) => c.notNull())
+    .execute()
+  await db.insertInto('journal_head').values({ id: 1, position: 0, pruned_through: 0 }).execute()
+
+  await db.schema.createTable('subscription_checkpoints')
+    .addColumn('name', t.key, (c) => c.primaryKey())
+    .addColumn('position', t.int64, (c) => c.notNull())
+    .addColumn('updated_at', t.key, (c) => c.notNull())
+    .execute()
+}
+
 /** The store's migrations by name, for a dialect and (Postgres) a schema. */
 export function storeMigrations(kind: SqlDialectKind, schema?: string): Record<string, Migration> {
   const types = columnTypes(kind)
@@ -229,6 +264,7 @@ export function storeMigrations(kind: SqlDialectKind, schema?: string): Record<s
     '0001_initial': { up: (db) => initial(scoped(db), types) },
     '0002_runtime': { up: (db) => runtime(scoped(db), types) },
     '0003_delivery_media': { up: (db) => deliveryMedia(scoped(db), types) },
+    '0004_signal_journal': { up: (db) => signalJournal(scoped(db), types) },
   }
 }
 

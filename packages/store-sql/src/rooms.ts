@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely'
 import { bindingOf, bindingRowOf, roomOf, roomRowOf } from './codec.js'
 import type { SqlContext } from './context.js'
 import { mapErrors } from './db-errors.js'
+import { fastPathAnswers } from './journal.js'
 import type { Database } from './schema.js'
 import type { Statements } from './statements.js'
 
@@ -24,7 +25,7 @@ export function roomOps(ctx: SqlContext): RoomOps {
   const bindingRow = (b: RoomBinding, roomId = b.roomId) => bindingRowOf({ ...b, roomId }, ctx.bool)
 
   return {
-    createRoom: (room, bindings) =>
+    createRoom: (room, bindings, journal) =>
       mapErrors(ctx.name, { conflict: `room ${room.id} or one of its bindings exists already` }, () =>
         ctx.write(async (tx) => {
           const row = roomRowOf(room)
@@ -32,9 +33,9 @@ export function roomOps(ctx: SqlContext): RoomOps {
           const rows = bindings.map((b) => bindingRow(b, room.id))
           if (rows.length > 0) await tx.insertInto('room_bindings').values(rows).execute()
           return roomOf(row, rows.map(bindingOf))
-        })),
+        }, undefined, journal)),
 
-    saveRoom: (room, bindings) =>
+    saveRoom: (room, bindings, journal) =>
       mapErrors(ctx.name, { conflict: `a binding of room ${room.id} exists already` }, () =>
         ctx.write(async (tx) => {
           await tx.insertInto('rooms').values(roomRowOf(room))
@@ -53,7 +54,7 @@ export function roomOps(ctx: SqlContext): RoomOps {
             await tx.insertInto('room_bindings').values(bindingRow(b, room.id)).execute()
           }
           return (await loadRoom(st, tx, room.id))!
-        })),
+        }, undefined, journal)),
 
     getRoom: (id) => loadRoom(st, ctx.db, id),
 
@@ -95,13 +96,14 @@ export function roomOps(ctx: SqlContext): RoomOps {
         return result.numDeletedRows > 0n
       }),
 
-    getOrCreateRoomByBinding: async (room, binding) => {
-      // Fast path outside the write queue: a committed binding is the answer.
+    getOrCreateRoomByBinding: async (room, binding, journal) => {
+      // Fast path outside the write queue: a committed binding is the answer (unless it has signals to journal).
       const committed = await st.roomByBindingKey(ctx.db, binding.channel, binding.bridgeId, binding.externalRoomId)
       if (committed !== undefined) {
         const bindings = committed.bindings.map(bindingOf)
         const own = bindings.find((b) => b.channel === binding.channel && b.bridgeId === binding.bridgeId && b.externalRoomId === binding.externalRoomId)!
-        return { room: roomOf(committed.room, bindings), binding: own, created: false }
+        const found = { room: roomOf(committed.room, bindings), binding: own, created: false }
+        if (await fastPathAnswers(journal, found)) return found
       }
       return mapErrors(ctx.name, { conflict: `room ${room.id} or binding ${binding.id} exists already` }, () =>
         ctx.write(async (tx) => {
@@ -126,7 +128,7 @@ export function roomOps(ctx: SqlContext): RoomOps {
             return winner
           }
           return { room: roomOf(roomRow, [bindingOf(row)]), binding: bindingOf(row), created: true }
-        }))
+        }, undefined, journal))
     },
 
     getRoomByBinding: async (channel, bridgeId, externalRoomId) => {

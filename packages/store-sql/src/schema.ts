@@ -175,6 +175,37 @@ export interface IngressSubscriptionsTable {
   updated_at: string
 }
 
+/** A bigint column: Postgres hands it back as a string, SQLite as a number; read it through `Number()`. */
+export type Int64Column = ColumnType<number | string, number, number>
+
+/** The signal journal (0004_signal_journal): one row per journaled signal. */
+export interface SignalJournalTable {
+  /** Store-wide, strictly increasing in commit order, never reused. */
+  position: Int64Column
+  id: string
+  type: string
+  /** The signal's subject (its room), or null. */
+  room_id: string | null
+  time: string
+  /** The signal as JSON text (`signalToJson`), without its position. */
+  body: string
+}
+
+/** One row (id 1): the last position handed out and the pruned range (0004_signal_journal). */
+export interface JournalHeadTable {
+  id: number
+  position: Int64Column
+  /** Every position up to this one was pruned. */
+  pruned_through: Int64Column
+}
+
+/** Durable subscriptions' checkpoints (0004_signal_journal). */
+export interface SubscriptionCheckpointsTable {
+  name: string
+  position: Int64Column
+  updated_at: string
+}
+
 export interface Database {
   rooms: RoomsTable
   room_bindings: RoomBindingsTable
@@ -189,4 +220,7 @@ export interface Database {
   deliveries: DeliveriesTable
   dead_letters: DeadLettersTable
   ingress_subscriptions: IngressSubscriptionsTable
+  signal_journal: SignalJournalTable
+  journal_head: JournalHeadTable
+  subscription_checkpoints: SubscriptionCheckpointsTable
 }

@@ -1,4 +1,4 @@
-import { StoreUnavailableError, type MessagingStore, type RuntimeStore } from '@jido-messaging/core'
+import { StoreUnavailableError, type JournalWrite, type MessagingStore, type RuntimeStore } from '@jido-messaging/core'
 import { Kysely, sql, type Dialect } from 'kysely'
 import { boolCodec } from './codec.js'
 import { commitOps } from './commit.js'
@@ -7,9 +7,10 @@ import { deadLetterOps } from './dead-letters.js'
 import type { SqlContext } from './context.js'
 import type { SqlDialectKind } from './dialect.js'
 import { toStoreError } from './db-errors.js'
-import { GroupCommitter, mergeableInsert, type GroupCommitOptions } from './group-commit.js'
+import { GroupCommitter, mergeableInsert, type GroupCommitOptions, type Serializer } from './group-commit.js'
 import { ingressOps } from './ingress.js'
 import { InsertCache } from './insert-cache.js'
+import { journalAppender, journalOps } from './journal.js'
 import { messageOps } from './messages.js'
 import { runMigrations } from './migrate.js'
 import { outboxOps } from './outbox.js'
@@ -37,6 +38,13 @@ export interface SqlStoreConfig {
   /** Run pending migrations in `start()` (default true). */
   autoMigrate?: boolean
   groupCommit?: Partial<GroupCommitTuning>
+  /**
+   * Runs each write transaction alone among the stores given the same function. SQLite: stores on one
+   * file in one thread share one, so that one never meets another's write lock in SQLite's busy handler,
+   * which waits synchronously and would block the thread the lock holder needs to go on (a transaction
+   * that awaits something, such as a worker-mode journal's signals from the caller's thread).
+   */
+  serializeWrites?: Serializer
 }
 
 /**
@@ -91,6 +99,8 @@ export function createSqlStore(config: SqlStoreConfig): SqlStore {
         // waiting for the deadlock detector (deadlock_timeout, 1 s by default).
         : { begin: `begin; set local lock_timeout = '${Math.max(1, Math.trunc(tuning.lockTimeoutMs ?? 100))}ms'`, beginSolo: 'begin', splitOnContention: true }),
       mapError: (e) => toStoreError(e, name),
+      appendJournal: journalAppender(kind, inserts, statements, config.schema),
+      ...(config.serializeWrites === undefined ? {} : { serialize: config.serializeWrites }),
     })
     return { base, db, committer }
   }
@@ -109,7 +119,9 @@ export function createSqlStore(config: SqlStoreConfig): SqlStore {
 
   const migrate = async (): Promise<void> => {
     const { base } = await ensureOpen()
-    await runMigrations(base, { kind, name, ...(config.schema === undefined ? {} : { schema: config.schema }) })
+    // A migration run takes the write lock too (SQLite: BEGIN IMMEDIATE), so it takes its turn with the writes.
+    const serialize = config.serializeWrites ?? ((fn) => fn())
+    await serialize(() => runMigrations(base, { kind, name, ...(config.schema === undefined ? {} : { schema: config.schema }) }))
   }
 
   let starting: Promise<void> | undefined
@@ -144,13 +156,19 @@ export function createSqlStore(config: SqlStoreConfig): SqlStore {
       if (open === undefined) throw new StoreUnavailableError(`[${name}] the store is not started`)
       return open.db
     },
-    write: (fn, merge) => (open === undefined ? notStarted() : open.committer.run(fn, merge)),
-    insert: (table, row, result) => (open === undefined
+    write: (fn, merge, journal) => (open === undefined
+      ? notStarted()
+      : open.committer.run(fn, merge, journal === undefined ? undefined : { journal: journal as JournalWrite<unknown> })),
+    insert: (table, row, result, journal) => (open === undefined
       ? notStarted()
       : open.committer.run(async (tx) => {
         await inserts.insert(tx, table, row)
         return result()
-      }, mergeableInsert(inserts, { table, row: row as Record<string, unknown>, result }))),
+      }, mergeableInsert(inserts, { table, row: row as Record<string, unknown>, result }),
+      journal === undefined ? undefined : { journal: journal as JournalWrite<unknown> })),
+    prune: (fn, through) => (open === undefined
+      ? notStarted()
+      : open.committer.run(fn, undefined, { prunedThrough: through as (result: unknown) => number | undefined })),
     bool: boolCodec(kind),
     inserts,
     statements,
@@ -158,7 +176,7 @@ export function createSqlStore(config: SqlStoreConfig): SqlStore {
 
   const ops = {
     ...roomOps(ctx), ...participantOps(ctx), ...messageOps(ctx), ...threadOps(ctx), ...configOps(ctx),
-    ...commitOps(ctx), ...outboxOps(ctx), ...deadLetterOps(ctx), ...ingressOps(ctx),
+    ...commitOps(ctx), ...outboxOps(ctx), ...deadLetterOps(ctx), ...ingressOps(ctx), ...journalOps(ctx),
   }
   // Calls before start() start the store first, so a store also works without an explicit start;
   // calls after stop() reject until start() is called again.

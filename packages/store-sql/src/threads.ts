@@ -5,6 +5,7 @@ import type { Kysely } from 'kysely'
 import { threadOf, threadRowOf, type ThreadRow } from './codec.js'
 import type { SqlContext } from './context.js'
 import { mapErrors } from './db-errors.js'
+import { fastPathAnswers } from './journal.js'
 import type { Database } from './schema.js'
 
 type ThreadOps = Pick<MessagingStore,
@@ -52,7 +53,7 @@ export function threadOps(ctx: SqlContext): ThreadOps {
     getThreadByRootMessageId: async (roomId, rootMessageId) =>
       decoded(await threadBy(ctx.db, roomId, 'root_message_id', rootMessageId)),
 
-    getOrCreateThread: async (candidate) => {
+    getOrCreateThread: async (candidate, journal) => {
       const find = async (db: Kysely<Database>) => {
         const row = candidate.externalThreadId !== undefined
           ? await threadBy(db, candidate.roomId, 'external_thread_id', candidate.externalThreadId)
@@ -61,9 +62,9 @@ export function threadOps(ctx: SqlContext): ThreadOps {
             : undefined
         return row === undefined ? undefined : { thread: threadOf(row), created: false }
       }
-      // Fast path outside the write queue: a committed thread is the answer.
+      // Fast path outside the write queue: a committed thread is the answer (unless it has signals to journal).
       const committed = await find(ctx.db)
-      if (committed !== undefined) return committed
+      if (committed !== undefined && await fastPathAnswers(journal, committed)) return committed
       return mapErrors(ctx.name, { notFound: `room ${candidate.roomId} not found` }, () =>
         ctx.write(async (tx) => {
           const before = await find(tx)
@@ -77,10 +78,10 @@ export function threadOps(ctx: SqlContext): ThreadOps {
           const winner = await find(tx)
           if (winner === undefined) throw new ConflictError(`[${ctx.name}] ${keys(candidate)} belongs to another thread`)
           return winner
-        }))
+        }, undefined, journal))
     },
 
-    updateThread: (id, updater) =>
+    updateThread: (id, updater, journal) =>
       mapErrors(ctx.name, { conflict: `a unique key of thread ${id} belongs to another thread` }, () =>
         ctx.write(async (tx) => {
           const current = await tx.selectFrom('threads').selectAll().where('id', '=', id)
@@ -91,7 +92,7 @@ export function threadOps(ctx: SqlContext): ThreadOps {
           const { id: _id, ...fields } = threadRowOf({ ...next, id })
           await tx.updateTable('threads').set(fields).where('id', '=', id).execute()
           return { record: threadOf({ id, ...fields }), changed: true }
-        })),
+        }, undefined, journal)),
 
     listThreads: async (roomId, { limit, cursor, status }): Promise<Page<Thread>> => {
       const after = cursor === undefined ? undefined : decodeKeyCursor(cursor)

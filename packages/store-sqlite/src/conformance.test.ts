@@ -35,5 +35,6 @@ for (const thread of ['worker', 'main'] as const) {
   runtimeStoreConformance({ name, create, destroy, capabilities: { crossProcess: true }, connectPeer })
 
   // The public API (createMessaging) over the same store, one fresh file per test.
-  messagingConformance({ name, create, destroy: (store) => files.get(store)?.remove() })
+  // `reopen`: a new store on the same file, as a restarted process opens it.
+  messagingConformance({ name, create, destroy: (store) => files.get(store)?.remove(), reopen: connectPeer })
 }

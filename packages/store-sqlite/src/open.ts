@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3'
 import { SqliteDialect } from 'kysely'
-import { createSqlStore, type GroupCommitTuning, type SqlStore } from '@jido-messaging/store-sql'
+import { resolve } from 'node:path'
+import { createSqlStore, type GroupCommitTuning, type Serializer, type SqlStore } from '@jido-messaging/store-sql'
 import { withStatementCache } from './statement-cache.js'
 
 /** The options of a store on this thread (what the worker receives, minus `thread`). */
@@ -31,10 +32,37 @@ function openDatabase(filename: string, busyTimeoutMs: number, walPages: number)
   }
 }
 
+/**
+ * One serializer per database file on this thread (the calling thread, or the worker): write
+ * transactions of the stores on one file take turns here, asynchronously. Without it a second connection
+ * to the file would meet the first's write lock in SQLite's busy handler, which waits synchronously and
+ * so blocks this very thread; a transaction that awaits something off the thread (a worker-mode journal
+ * asking the caller's thread for its signals) could then not finish before the busy timeout. Other
+ * processes still meet the lock in the busy handler, as before.
+ */
+const fileSerializers = new Map<string, Serializer>()
+
+function serializerFor(filename: string): Serializer | undefined {
+  if (filename === ':memory:' || filename === '' || filename.startsWith('file:')) return undefined
+  const key = resolve(filename)
+  let serializer = fileSerializers.get(key)
+  if (serializer === undefined) {
+    let last: Promise<unknown> = Promise.resolve()
+    serializer = <T>(fn: () => Promise<T>): Promise<T> => {
+      const run = last.then(fn)
+      last = run.then(() => undefined, () => undefined)
+      return run
+    }
+    fileSerializers.set(key, serializer)
+  }
+  return serializer
+}
+
 /** The store on the calling thread: store-sql's kysely implementation over one better-sqlite3 connection. */
 export function createInThreadStore(options: InThreadOptions): SqlStore {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000
   const walPages = options.walAutoCheckpointPages ?? 4000
+  const serializeWrites = serializerFor(options.filename)
   return createSqlStore({
     name: 'store-sqlite',
     kind: 'sqlite',
@@ -42,5 +70,6 @@ export function createInThreadStore(options: InThreadOptions): SqlStore {
     connect: () => new SqliteDialect({ database: withStatementCache(openDatabase(options.filename, busyTimeoutMs, walPages)) }),
     ...(options.autoMigrate === undefined ? {} : { autoMigrate: options.autoMigrate }),
     ...(options.groupCommit === undefined ? {} : { groupCommit: options.groupCommit }),
+    ...(serializeWrites === undefined ? {} : { serializeWrites }),
   })
 }

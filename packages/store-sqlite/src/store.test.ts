@@ -33,11 +33,12 @@ describe('store-sqlite: migrations', () => {
     expect(tables(inspect(filename))).toEqual([])
     await store.migrate()
     const after = tables(inspect(filename))
-    expect(after).toEqual(expect.arrayContaining(['rooms', 'room_bindings', 'messages', 'threads', 'dedupe_keys', 'deliveries', 'dead_letters', 'ingress_subscriptions', 'kysely_migration']))
+    expect(after).toEqual(expect.arrayContaining(['rooms', 'room_bindings', 'messages', 'threads', 'dedupe_keys', 'deliveries', 'dead_letters', 'ingress_subscriptions',
+      'signal_journal', 'journal_head', 'subscription_checkpoints', 'kysely_migration']))
     await store.migrate()
     const raw = inspect(filename)
     expect(tables(raw)).toEqual(after)
-    expect(raw.prepare('select name from kysely_migration').all()).toEqual([{ name: '0001_initial' }, { name: '0002_runtime' }, { name: '0003_delivery_media' }])
+    expect(raw.prepare('select name from kysely_migration').all()).toEqual([{ name: '0001_initial' }, { name: '0002_runtime' }, { name: '0003_delivery_media' }, { name: '0004_signal_journal' }])
   })
 
   it('start() migrates by default and a second store on a migrated file starts without error', async () => {

@@ -1,16 +1,20 @@
-import { StoreUnavailableError, ValidationError } from '@jido-messaging/core'
+import { signalToJson, StoreUnavailableError, ValidationError, type JournalWrite, type Signal } from '@jido-messaging/core'
 import type { SqlStore } from '@jido-messaging/store-sql'
 import { Worker } from 'node:worker_threads'
 import { createInThreadStore, type InThreadOptions } from './open.js'
-import { fromWire, toWire, UPDATER_METHODS, type Call, type FromWorker, type ToWorker, type WireError } from './protocol.js'
+import {
+  fromWire, isJournalWrite, swapJournals, toWire, UPDATER_METHODS, type Call, type FromWorker, type JournalRef, type ToWorker, type WireError,
+} from './protocol.js'
 
 interface PendingCall {
   resolve: (value: unknown) => void
   reject: (error: unknown) => void
   /** The caller's updater of an `update*` call, run here when the worker asks. */
   updater?: (current: unknown) => unknown
-  /** What the updater threw: the call rejects with this very error. */
-  updaterError?: unknown
+  /** The caller's journals, by the number their {@link JournalRef} carries; their `signals` run here. */
+  journals?: Array<JournalWrite<unknown>>
+  /** What the updater or the last `signals` call threw: the call rejects with this very error. */
+  callerError?: unknown
 }
 
 /**
@@ -48,8 +52,13 @@ class WorkerChannel {
       const entry: PendingCall = { resolve, reject }
       if (UPDATER_METHODS.has(method) && typeof args[1] === 'function') {
         entry.updater = args[1] as (current: unknown) => unknown
-        args = [args[0], { updater: id }]
+        args = [args[0], { updater: id }, ...args.slice(2)]
       }
+      args = swapJournals(args, isJournalWrite, (journal): JournalRef => {
+        const journals = (entry.journals ??= [])
+        journals.push(journal as JournalWrite<unknown>)
+        return { $journal: journals.length - 1 }
+      })
       this.#pending.set(id, entry)
       if (this.#pending.size === 1) worker.ref()
       this.#queue.push([id, storeId, method, args])
@@ -104,27 +113,62 @@ class WorkerChannel {
     }
   }
 
-  #settle(id: number, ok: boolean, value: unknown): void {
+  #settle(id: number, ok: boolean, value: unknown, positions?: Array<number | null>): void {
     const p = this.#pending.get(id)
     if (p === undefined) return
     this.#pending.delete(id)
     if (this.#pending.size === 0) this.#worker?.unref()
+    // The caller's journals learn where their signals landed before the call resolves.
+    if (positions !== undefined) {
+      p.journals?.forEach((journal, i) => {
+        const position = positions[i]
+        if (typeof position === 'number') journal.firstPosition = position
+        else delete journal.firstPosition
+      })
+    }
     if (ok) p.resolve(value)
-    else p.reject(p.updaterError ?? value)
+    else p.reject(p.callerError ?? value)
   }
 
   #onMessage(worker: Worker, message: FromWorker): void {
     if (message.type === 'results') {
-      for (const [id, ok, value] of message.results) this.#settle(id, ok, ok ? value : fromWire(value as WireError))
+      for (const [id, ok, value, positions] of message.results) this.#settle(id, ok, ok ? value : fromWire(value as WireError), positions)
       return
     }
     const p = this.#pending.get(message.call)
+    if (message.type === 'signals') {
+      void this.#signals(worker, p, message.journal, message.request, message.result)
+      return
+    }
     try {
       if (p?.updater === undefined) throw new Error('[store-sqlite] no updater for this call')
       worker.postMessage({ type: 'updated', request: message.request, ok: true, value: p.updater(message.current) } satisfies ToWorker)
     } catch (error) {
-      if (p !== undefined) p.updaterError = error
+      if (p !== undefined) p.callerError = error
       worker.postMessage({ type: 'updated', request: message.request, ok: false, value: toWire(error) } satisfies ToWorker)
+    }
+  }
+
+  /** Runs a caller's `journal.signals(result)` here and sends the signals back as plain JSON objects. */
+  async #signals(worker: Worker, p: PendingCall | undefined, journal: number, request: number, result: unknown): Promise<void> {
+    let answer: ToWorker
+    try {
+      const own = p?.journals?.[journal]
+      if (own === undefined) throw new Error('[store-sqlite] no journal for this call')
+      const signals = await own.signals(result)
+      if (!Array.isArray(signals)) throw new ValidationError('[store-sqlite] journal.signals() must return an array of signals', [{ path: 'signals', message: 'expected an array' }])
+      answer = { type: 'updated', request, ok: true, value: (signals as Signal[]).map(signalToJson) }
+      if (p !== undefined) delete p.callerError
+    } catch (error) {
+      if (p !== undefined) p.callerError = error
+      answer = { type: 'updated', request, ok: false, value: toWire(error) }
+    }
+    try {
+      worker.postMessage(answer)
+    } catch (error) {
+      // A signal that cannot be copied to the worker fails the write (its transaction rolls back).
+      if (p !== undefined) p.callerError = error
+      worker.postMessage({ type: 'updated', request, ok: false, value: toWire(error) } satisfies ToWorker)
     }
   }
 }
