@@ -15,7 +15,7 @@ export interface PostgresStoreOptions {
   poolSize?: number
   /** How long to wait for a connection before giving up (default 5000 ms). */
   connectTimeoutMs?: number
-  /** Group-commit tuning; `maxInFlight` (default 4) should stay below the pool size so reads find a connection. */
+  /** Group-commit tuning; `maxInFlight` (default 2) should stay below the pool size so reads find a connection. */
   groupCommit?: Partial<GroupCommitTuning>
 }
 

@@ -61,7 +61,9 @@ const defaults: Record<SqlDialectKind, GroupCommitTuning> = {
   // One writer: a batch per turn of the event loop.
   sqlite: { maxBatchSize: 512, maxInFlight: 1, maxAttempts: 3 },
   // Several batches in flight across the pool, each a round trip per statement plus one fsync.
-  postgres: { maxBatchSize: 64, maxInFlight: 4, maxAttempts: 5, lockTimeoutMs: 100 },
+  // Two, not more: journaled batches commit one at a time (the journal head's row lock), so more batches in
+  // flight only wait longer for it; two keep one batch filling while the other commits.
+  postgres: { maxBatchSize: 64, maxInFlight: 2, maxAttempts: 5, lockTimeoutMs: 100 },
 }
 
 interface Open {

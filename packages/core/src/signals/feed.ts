@@ -444,7 +444,11 @@ export class SignalFeed {
       const next = sub.cursor + 1
       if (next <= this.head && next >= this.tailBase) {
         const signal = this.tail[this.tailStart + (next - this.tailBase)]!
-        if ((sub.roomId === undefined || signal.subject === sub.roomId) && sub.matches(signal.type)) await this.deliver(sub, signal)
+        if ((sub.roomId === undefined || signal.subject === sub.roomId) && sub.matches(signal.type)) {
+          // A handler that finishes synchronously costs no promise hop.
+          const pending = this.deliverNow(sub, signal)
+          if (pending !== undefined) await pending
+        }
         sub.cursor = next
         this.checkpoint(sub)
         if (++sinceYield >= YIELD_EVERY) {
@@ -508,17 +512,32 @@ export class SignalFeed {
   }
 
   private async deliver(sub: Sub, signal: Signal): Promise<void> {
+    const pending = this.deliverNow(sub, signal)
+    if (pending !== undefined) await pending
+  }
+
+  /** Calls the handler; resolves `undefined` when it finished synchronously, else a promise of its end. */
+  private deliverNow(sub: Sub, signal: Signal): Promise<void> | undefined {
+    let r: void | Promise<void>
     try {
-      const r = sub.handler(signal)
-      if (r !== undefined && typeof (r as Promise<void>).then === 'function') await r
-      sub.counters.delivered++
+      r = sub.handler(signal)
     } catch (error) {
-      sub.counters.failed++
-      try {
-        this.onError(error, `signal subscriber ${sub.id} (${sub.pattern}) failed on ${signal.type}`)
-      } catch {
-        // a broken error hook must not stop delivery
-      }
+      this.failed(sub, signal, error)
+      return undefined
+    }
+    if (r === undefined || typeof (r as Promise<void>).then !== 'function') {
+      sub.counters.delivered++
+      return undefined
+    }
+    return (r as Promise<void>).then(() => void sub.counters.delivered++, (error: unknown) => this.failed(sub, signal, error))
+  }
+
+  private failed(sub: Sub, signal: Signal, error: unknown): void {
+    sub.counters.failed++
+    try {
+      this.onError(error, `signal subscriber ${sub.id} (${sub.pattern}) failed on ${signal.type}`)
+    } catch {
+      // a broken error hook must not stop delivery
     }
   }
 
