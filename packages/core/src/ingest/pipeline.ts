@@ -191,17 +191,15 @@ export function createIngestPipeline(
       if (result.memberAdded) {
         signals.push(ctx.makeSignal(SignalTypes.roomParticipantJoined, roomId, { roomId, bridgeId, channel, externalRoomId, participantId: participant.id, participant }, sc))
       }
-      // Built as literals (no spreads): this runs for every ingested message.
-      const data = (): SignalData => {
-        const d: SignalData = { roomId, bridgeId, channel, externalRoomId, messageId: m.id, senderId: participant.id, participantId: participant.id }
-        if (thread) d['threadId'] = thread.id
-        d['message'] = m
-        return d
-      }
-      const added = ctx.makeSignal(SignalTypes.roomMessageAdded, roomId, data(), sc)
+      // Built as a literal (no spreads): this runs for every ingested message. The signals share it (as
+      // they share the message), so the journal serializes it once.
+      const data: SignalData = { roomId, bridgeId, channel, externalRoomId, messageId: m.id, senderId: participant.id, participantId: participant.id }
+      if (thread) data['threadId'] = thread.id
+      data['message'] = m
+      const added = ctx.makeSignal(SignalTypes.roomMessageAdded, roomId, data, sc)
       const caused = { correlationId: sc.correlationId, causationId: added.id }
-      signals.push(added, ctx.makeSignal(SignalTypes.messageReceived, roomId, data(), caused))
-      if (thread) signals.push(ctx.makeSignal(SignalTypes.threadReplyAdded, roomId, data(), caused))
+      signals.push(added, ctx.makeSignal(SignalTypes.messageReceived, roomId, data, caused))
+      if (thread) signals.push(ctx.makeSignal(SignalTypes.threadReplyAdded, roomId, data, caused))
       return signals
     })
     const written = await store.commitMessage({

@@ -124,6 +124,23 @@ export function signalToJson(signal: Signal): Record<string, unknown> {
   return json
 }
 
+/**
+ * `JSON.stringify(signalToJson(signal))`, built as text: the envelope by concatenation and `data` through
+ * `dataText`, which may return a cached text for a data object shared by several signals (the message a
+ * message_added and a message.received both carry is then serialized once).
+ */
+export function signalJsonText(signal: Signal, dataText: (data: unknown) => string = JSON.stringify): string {
+  const e = signal as unknown as Record<string, unknown>
+  if (!(e['data_base64'] === undefined && e['datacontentencoding'] === undefined && e['dataschema'] === undefined && e['schemaurl'] === undefined
+    && typeof e['time'] === 'string' && e['data'] !== undefined && hasOnlyBaseKeys(e))) return JSON.stringify(signalToJson(signal))
+  const q = JSON.stringify
+  let text = `{"id":${q(e['id'])},"time":${q(e['time'])},"type":${q(e['type'])},"source":${q(e['source'])},"specversion":${q(e['specversion'])},"datacontenttype":${q(e['datacontenttype'])}`
+  if (e['subject'] !== undefined) text += `,"subject":${q(e['subject'])}`
+  text += `,"data":${dataText(e['data'])},"correlationid":${q(e['correlationid'])}`
+  if (e['causationid'] !== undefined) text += `,"causationid":${q(e['causationid'])}`
+  return `${text}}`
+}
+
 function hasOnlyBaseKeys(e: Record<string, unknown>): boolean {
   for (const key in e) if (!BASE_KEYS.has(key)) return false
   return true
