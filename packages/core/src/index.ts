@@ -1,4 +1,6 @@
-export { createMessaging, type Messaging, type MessagingOptions } from './messaging.js'
+export { createMessaging, type Messaging, type MessagingOptions, type JournalOptions } from './messaging.js'
+export type { FeedSubscription as Subscription, SignalFeedOptions } from './signals/feed.js'
+export type { ReadSignalsOptions, ReadSignalsResult } from './api/signals.js'
 export * from './errors.js'
 export * from './model.js'
 export type * from './contracts/store.js'
