@@ -5,6 +5,8 @@ const suites: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   postgres: () => import('./postgres.js'),
   ingest: () => import('./ingest.js'),
   journal: () => import('./journal.js'),
+  directory: () => import('./directory.js'),
+  agents: () => import('./agents.js'),
 }
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--')

@@ -111,6 +111,21 @@ export class InvalidCursorError extends MessagingError {
 }
 
 /**
+ * A lookup that needs exactly one match found several. `details.matches`: the matching entries (at most
+ * a few dozen), `details.truncated`: whether there were more.
+ */
+export class AmbiguousError extends MessagingError {
+  readonly matches: unknown[]
+  readonly truncated: boolean
+  constructor(message: string, details: { matches: unknown[]; truncated: boolean; [key: string]: unknown }) {
+    super(message, { code: ErrorCodes.AMBIGUOUS, details })
+    this.name = 'AmbiguousError'
+    this.matches = details.matches
+    this.truncated = details.truncated
+  }
+}
+
+/**
  * A journal position that was pruned (older than the retention): the signals in
  * `(requestedAfter, prunedThrough]` are gone. `details`: `{requestedAfter, prunedThrough}`.
  */
@@ -136,6 +151,23 @@ export class UnsupportedError extends MessagingError {
   constructor(message: string, details?: Record<string, unknown>) {
     super(message, { code: ErrorCodes.UNSUPPORTED, ...(details ? { details } : {}) })
     this.name = 'UnsupportedError'
+  }
+}
+
+/**
+ * A state machine was asked for a transition its current state does not allow (an onboarding flow).
+ * `details`: `{from, transition, allowed}` (`allowed`: the transitions `from` does allow, [] when terminal).
+ */
+export class InvalidTransitionError extends MessagingError {
+  readonly from: string
+  readonly transition: string
+  readonly allowed: string[]
+  constructor(message: string, details: { from: string; transition: string; allowed: string[]; [key: string]: unknown }) {
+    super(message, { code: ErrorCodes.INVALID_TRANSITION, details })
+    this.name = 'InvalidTransitionError'
+    this.from = details.from
+    this.transition = details.transition
+    this.allowed = details.allowed
   }
 }
 

@@ -12,7 +12,10 @@ import { createSignalFactory } from './signals/factory.js'
 import { signalStream } from './signals/stream.js'
 import { SignalFeed, type FeedSubscription, type SignalFeedOptions } from './signals/feed.js'
 import { signalsApi } from './api/signals.js'
+import { agentsApi, type AgentsOptions } from './api/agents.js'
 import { topologyApi } from './api/topology.js'
+import { directoryApi } from './api/directory.js'
+import { onboardingApi, type OnboardingWorker } from './api/onboarding.js'
 import { AdapterRegistry, envSecretResolver, type SecretResolver } from './bridge/registry.js'
 import { BridgeWorkers, type BridgeStatus, type BridgeWorkerOptions } from './bridge/workers.js'
 import { ingressApi } from './bridge/ingress.js'
@@ -41,6 +44,8 @@ export interface MessagingOptions {
   subscriberQueueSize?: number
   /** The signal journal: retention and how subscriptions read it. */
   journal?: JournalOptions
+  /** Agents in rooms: `maxAgentTurns` (default 3) bounds consecutive agent-to-agent turns per room. */
+  agents?: AgentsOptions
   /** Platform adapters, registered by name; bridge configs name the adapter they use. */
   adapters?: PlatformAdapter[]
   /** Resolves credential references such as `env:TELEGRAM_BOT_TOKEN` at use (default: `env:` from process.env). */
@@ -159,6 +164,9 @@ export function createMessaging(options: MessagingOptions) {
     }
   }
   const rooms = roomsApi(ctx)
+  const onboarding = onboardingApi(ctx)
+  const messages = messagesApi(ctx)
+  const agents = agentsApi(ctx, (attrs, opts) => messages.postMessage(attrs, opts), options.agents ?? {}, onError)
   const webhooks = webhookApi((id) => cache.bridgeConfig(id), registry, {
     ingest: (config, adapter, event, causationId) => {
       bridges.known(config)
@@ -214,8 +222,11 @@ export function createMessaging(options: MessagingOptions) {
     createRoomBinding: clearing(rooms.createRoomBinding),
     deleteRoomBinding: clearing(rooms.deleteRoomBinding),
     ...participantsApi(ctx),
-    ...messagesApi(ctx),
+    ...messages,
+    ...agents.api,
     ...threadsApi(ctx),
+    ...directoryApi(ctx),
+    ...onboarding.api,
     ...events,
     readSignals: signalApi.readSignals,
     pruneSignals: signalApi.pruneSignals,
@@ -258,6 +269,13 @@ export function createMessaging(options: MessagingOptions) {
   return {
     ...api,
     instanceId,
+    /**
+     * One onboarding flow's calls (`advance`, `cancel`, `complete`, `get`), run one at a time in call
+     * order within this instance; each goes through the API as its own call (see OnboardingWorker).
+     */
+    onboardingWorker(onboardingId: string): OnboardingWorker {
+      return onboarding.worker(onboardingId, { advance: api.advanceOnboarding, get: api.getOnboarding })
+    },
     /** Registered adapter names. */
     adapterNames: () => registry.names(),
 
@@ -277,6 +295,7 @@ export function createMessaging(options: MessagingOptions) {
           }
           worker?.start()
           await bridges.start()
+          await agents.start()
           state = 'running'
         } catch (error) {
           state = 'idle'
@@ -297,6 +316,7 @@ export function createMessaging(options: MessagingOptions) {
       stopping ??= (async () => {
         state = 'stopping'
         await Promise.allSettled([...inFlight])
+        await agents.stop(stopOptions.drainMs)
         await bridges.stop()
         await worker?.stop()
         clearInterval(pruneTimer)

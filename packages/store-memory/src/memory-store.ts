@@ -1,11 +1,14 @@
 import type { MessagingStore, RuntimeStore } from '@jido-messaging/core'
+import { agentMethods } from './agents.js'
 import { bindingMethods } from './bindings.js'
 import { commitMethods } from './commit.js'
 import { deadLetterMethods } from './dead-letters.js'
 import { dedupeMethods } from './dedupe.js'
+import { directoryMethods } from './directory.js'
 import { ingressMethods } from './ingress.js'
 import { journalMethods } from './journal.js'
 import { messageMethods } from './messages.js'
+import { onboardingMethods } from './onboarding.js'
 import { outboxMethods } from './outbox.js'
 import { participantMethods } from './participants.js'
 import { revisionedMethods } from './revisioned.js'
@@ -38,6 +41,9 @@ export function createMemoryStore(): MemoryStore {
     ...outboxMethods(state),
     ...deadLetterMethods(state),
     ...ingressMethods(state),
+    ...directoryMethods(state),
+    ...agentMethods(state),
+    ...onboardingMethods(state),
     ...journalMethods(state),
   }
 }

@@ -1,6 +1,7 @@
 import { ConflictError, type MessagingStore, type Participant, type RoomMember } from '@jido-messaging/core'
 import { appendPrepared, journalNow, prepareJournal } from './journal.js'
 import { clone, compositeKey, requireRoom, type MemoryState } from './state.js'
+import { directoryPutParticipant } from './directory.js'
 
 type ParticipantMethods = Pick<
   MessagingStore,
@@ -33,6 +34,7 @@ function putParticipant(state: MemoryState, next: Participant, previous?: Partic
   if (previous !== undefined) for (const key of externalKeys(previous)) state.participantByExternalId.delete(key)
   state.participants.set(next.id, next)
   for (const key of externalKeys(next)) state.participantByExternalId.set(key, next.id)
+  directoryPutParticipant(state, next)
 }
 
 function insertParticipant(state: MemoryState, participant: Participant): Participant {

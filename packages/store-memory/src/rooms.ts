@@ -22,6 +22,7 @@ import {
 } from './state.js'
 import { removeRoomThreads } from './threads.js'
 import { keysetPage } from './paging.js'
+import { directoryPutRoom, directoryRemoveRoom } from './directory.js'
 
 /** A checked room insert: what to store and the room as the write resolves it. */
 export interface RoomInsert {
@@ -49,6 +50,7 @@ export function applyRoomInsert(state: MemoryState, plan: RoomInsert): void {
   state.rooms.set(plan.stored.id, plan.stored)
   state.roomOrder.insert(plan.stored)
   for (const binding of plan.bindings) addBinding(state, binding)
+  directoryPutRoom(state, plan.stored)
 }
 
 /** Inserts a room with its bindings and appends the journal's signals, or throws having stored nothing. */
@@ -80,6 +82,7 @@ export function roomMethods(state: MemoryState): RoomMethods {
       state.rooms.set(room.id, stored)
       state.roomOrder.insert(stored)
       for (const binding of fresh) addBinding(state, binding)
+      directoryPutRoom(state, stored)
       appendPrepared(state, prepared, journal)
       return view
     },
@@ -105,9 +108,11 @@ export function roomMethods(state: MemoryState): RoomMethods {
       removeRoomDeadLetters(state, id)
       for (const binding of bindingsOf(state, id)) removeBinding(state, binding)
       state.members.delete(id)
+      state.agents.delete(id)
       state.routingPolicies.delete(id)
       state.roomOrder.remove(room)
       state.rooms.delete(id)
+      directoryRemoveRoom(state, id)
       return true
     },
   }

@@ -65,6 +65,10 @@ export interface MemoryState {
   deadLettersByRoom: Map<string, Set<string>>
   /** bridgeId -> subscription id -> subscription */
   ingress: Map<string, Map<string, StoredIngressSubscription>>
+  /** roomId -> agentId -> agent registration */
+  agents: Map<string, Map<string, import('@jido-messaging/core').AgentRegistration>>
+  /** onboarding flow id -> flow */
+  onboardingFlows: Map<string, import('@jido-messaging/core').OnboardingFlow>
   /** The signal journal and subscription checkpoints. */
   journal: JournalState
 }
@@ -103,6 +107,8 @@ export function createState(): MemoryState {
     deadLetterOrder: new SortedKeys(),
     deadLettersByRoom: new Map(),
     ingress: new Map(),
+    agents: new Map(),
+    onboardingFlows: new Map(),
     journal: createJournalState(),
   }
 }

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Migration, type MigrationProvider, type RawBuilder } from 'kysely'
 import type { SqlDialectKind } from './dialect.js'
+import { directoryMigration } from './directory.js'
 
 // Versioned schema migrations, kept as code so the built package carries them. Names sort in apply
 // order; a released migration is never edited, only followed by a new one.
@@ -226,6 +227,42 @@ async function deliveryMedia(db: Kysely<any>, t: ColumnTypes): Promise<void> {
   await db.schema.alterTable('deliveries').addColumn('media', t.json).execute()
 }
 
+/** Agents registered in rooms (their handlers live in the processes that register them). */
+async function agents(db: Kysely<any>, t: ColumnTypes): Promise<void> {
+  await db.schema.createTable('agent_registrations')
+    .addColumn('room_id', t.key, (c) => c.notNull().references('rooms.id').onDelete('cascade'))
+    .addColumn('agent_id', t.key, (c) => c.notNull())
+    .addColumn('participant_id', t.key, (c) => c.notNull())
+    .addColumn('name', 'text')
+    .addColumn('trigger', 'text', (c) => c.notNull())
+    .addColumn('mention_handles', t.json)
+    .addColumn('respond_to_agents', t.bool, (c) => c.notNull())
+    .addColumn('inserted_at', t.key, (c) => c.notNull())
+    .addColumn('updated_at', t.key, (c) => c.notNull())
+    .addPrimaryKeyConstraint('agent_registrations_pk', ['room_id', 'agent_id'])
+    .execute()
+}
+
+/**
+ * Onboarding flows (SPEC 9): one row per flow; its metadata, append-only transition log and the results
+ * of its idempotency keys are JSON columns read and written whole (an update rewrites the row under its
+ * row lock, so the idempotency check and the write are one atomic step).
+ */
+async function onboarding(db: Kysely<any>, t: ColumnTypes): Promise<void> {
+  await db.schema.createTable('onboarding_flows')
+    .addColumn('id', t.key, (c) => c.primaryKey())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('attrs', t.json, (c) => c.notNull())
+    .addColumn('directory_match', t.json)
+    .addColumn('pairing', t.json)
+    .addColumn('completion_metadata', t.json)
+    .addColumn('transitions', t.json, (c) => c.notNull())
+    .addColumn('idempotency', t.json, (c) => c.notNull())
+    .addColumn('inserted_at', t.key, (c) => c.notNull())
+    .addColumn('updated_at', t.key, (c) => c.notNull())
+    .execute()
+}
+
 /**
  * The signal journal: journaled signals by position, the head row that hands positions out (and records
  * the pruned range), durable subscriptions' checkpoints. The body is JSON text on both engines (it is only
@@ -265,6 +302,10 @@ export function storeMigrations(kind: SqlDialectKind, schema?: string): Record<s
     '0002_runtime': { up: (db) => runtime(scoped(db), types) },
     '0003_delivery_media': { up: (db) => deliveryMedia(scoped(db), types) },
     '0004_signal_journal': { up: (db) => signalJournal(scoped(db), types) },
+    '0005_agents': { up: (db) => agents(scoped(db), types) },
+    '0006_onboarding': { up: (db) => onboarding(scoped(db), types) },
+    // The directory's name index (directory.ts), backfilled for existing participants and rooms.
+    '0007_directory': { up: (db) => directoryMigration(scoped(db), kind) },
   }
 }
 

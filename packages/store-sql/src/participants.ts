@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely'
 import { participantOf, participantRowOf } from './codec.js'
 import type { SqlContext } from './context.js'
 import { mapErrors } from './db-errors.js'
+import { indexNewDirectoryName, reindexDirectoryName } from './directory.js'
 import { fastPathAnswers } from './journal.js'
 import type { Database } from './schema.js'
 
@@ -34,6 +35,7 @@ export function participantOps(ctx: SqlContext): ParticipantOps {
           const row = participantRowOf(participant)
           await ctx.inserts.insert(tx, 'participants', row)
           await insertExternalIds(tx, participant)
+          await indexNewDirectoryName(ctx, tx, 'p', participant.id, participant.identity.name)
           return participantOf(row)
         })),
 
@@ -71,6 +73,7 @@ export function participantOps(ctx: SqlContext): ParticipantOps {
             return winner
           }
           await insertExternalIds(tx, participant, channel)
+          await indexNewDirectoryName(ctx, tx, 'p', participant.id, participant.identity.name)
           return { participant: participantOf(row), created: true }
         }))
     },
@@ -90,6 +93,7 @@ export function participantOps(ctx: SqlContext): ParticipantOps {
             await tx.deleteFrom('participant_external_ids').where('participant_id', '=', id).execute()
             await insertExternalIds(tx, { ...next, id })
           }
+          if (next.identity?.name !== participantOf(currentRow).identity?.name) await reindexDirectoryName(tx, 'p', id, next.identity?.name)
           return { record: participantOf(row), changed: true }
         }, undefined, journal)),
 

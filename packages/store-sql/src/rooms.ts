@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely'
 import { bindingOf, bindingRowOf, roomOf, roomRowOf } from './codec.js'
 import type { SqlContext } from './context.js'
 import { mapErrors } from './db-errors.js'
+import { indexNewDirectoryName, reindexDirectoryName } from './directory.js'
 import { fastPathAnswers } from './journal.js'
 import type { Database } from './schema.js'
 import type { Statements } from './statements.js'
@@ -32,6 +33,7 @@ export function roomOps(ctx: SqlContext): RoomOps {
           await ctx.inserts.insert(tx, 'rooms', row)
           const rows = bindings.map((b) => bindingRow(b, room.id))
           if (rows.length > 0) await tx.insertInto('room_bindings').values(rows).execute()
+          await indexNewDirectoryName(ctx, tx, 'r', room.id, room.name)
           return roomOf(row, rows.map(bindingOf))
         }, undefined, journal)),
 
@@ -44,6 +46,7 @@ export function roomOps(ctx: SqlContext): RoomOps {
               metadata: eb.ref('excluded.metadata'), inserted_at: eb.ref('excluded.inserted_at'),
             })))
             .execute()
+          await reindexDirectoryName(tx, 'r', room.id, room.name)
           for (const b of bindings) {
             const existing = await findBinding(tx, b.channel, b.bridgeId, b.externalRoomId)
             if (existing?.room_id === room.id) continue
@@ -93,6 +96,7 @@ export function roomOps(ctx: SqlContext): RoomOps {
         await tx.deleteFrom('deliveries').where('room_id', '=', id).execute()
         await tx.deleteFrom('dead_letters').where('room_id', '=', id).execute()
         const result = await tx.deleteFrom('rooms').where('id', '=', id).executeTakeFirst()
+        await reindexDirectoryName(tx, 'r', id, undefined)
         return result.numDeletedRows > 0n
       }),
 
@@ -127,6 +131,7 @@ export function roomOps(ctx: SqlContext): RoomOps {
             if (winner === undefined) throw new ConflictError(`[${ctx.name}] binding key of ${binding.id} is contended`)
             return winner
           }
+          await indexNewDirectoryName(ctx, tx, 'r', room.id, room.name)
           return { room: roomOf(roomRow, [bindingOf(row)]), binding: bindingOf(row), created: true }
         }, undefined, journal))
     },

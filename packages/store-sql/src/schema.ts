@@ -223,4 +223,56 @@ export interface Database {
   signal_journal: SignalJournalTable
   journal_head: JournalHeadTable
   subscription_checkpoints: SubscriptionCheckpointsTable
+  agent_registrations: AgentRegistrationsTable
+  onboarding_flows: OnboardingFlowsTable
+  directory_entries: DirectoryEntriesTable
+  directory_grams: DirectoryGramsTable
+}
+
+/** Agents registered in rooms (migration 0005); deleted with their room. */
+export interface AgentRegistrationsTable {
+  room_id: string
+  agent_id: string
+  participant_id: string
+  name: string | null
+  trigger: string
+  /** JSON array, or null */
+  mention_handles: string | null
+  respond_to_agents: number | boolean
+  inserted_at: string
+  updated_at: string
+}
+
+/** Onboarding flows (migration 0006_onboarding). */
+export interface OnboardingFlowsTable {
+  id: string
+  status: string
+  attrs: JsonColumn
+  directory_match: JsonColumn | null
+  pairing: JsonColumn | null
+  completion_metadata: JsonColumn | null
+  /** JSON array of the transition log */
+  transitions: JsonColumn
+  /** JSON object: idempotency key -> the transition's result */
+  idempotency: JsonColumn
+  inserted_at: string
+  updated_at: string
+}
+
+/**
+ * The directory's folded names (migration 0007_directory; see directory.ts): one row per named
+ * participant (kind 'p') or room (kind 'r'), written with it.
+ */
+export interface DirectoryEntriesTable {
+  kind: string
+  entity_id: string
+  /** `foldDirectoryName` of the participant's `identity.name` or the room's `name`. */
+  name: string
+}
+
+/** The distinct trigrams of each directory entry's folded name (0007_directory); key (kind, gram, entity_id). */
+export interface DirectoryGramsTable {
+  kind: string
+  gram: string
+  entity_id: string
 }

@@ -1,9 +1,11 @@
 import { StoreUnavailableError, type JournalWrite, type MessagingStore, type RuntimeStore } from '@jido-messaging/core'
 import { Kysely, sql, type Dialect } from 'kysely'
+import { agentOps } from './agents.js'
 import { boolCodec } from './codec.js'
 import { commitOps } from './commit.js'
 import { configOps } from './configs.js'
 import { deadLetterOps } from './dead-letters.js'
+import { directoryOps } from './directory.js'
 import type { SqlContext } from './context.js'
 import type { SqlDialectKind } from './dialect.js'
 import { toStoreError } from './db-errors.js'
@@ -12,6 +14,7 @@ import { ingressOps } from './ingress.js'
 import { InsertCache } from './insert-cache.js'
 import { journalAppender, journalOps } from './journal.js'
 import { messageOps } from './messages.js'
+import { onboardingOps } from './onboarding.js'
 import { runMigrations } from './migrate.js'
 import { outboxOps } from './outbox.js'
 import { participantOps } from './participants.js'
@@ -178,7 +181,8 @@ export function createSqlStore(config: SqlStoreConfig): SqlStore {
 
   const ops = {
     ...roomOps(ctx), ...participantOps(ctx), ...messageOps(ctx), ...threadOps(ctx), ...configOps(ctx),
-    ...commitOps(ctx), ...outboxOps(ctx), ...deadLetterOps(ctx), ...ingressOps(ctx), ...journalOps(ctx),
+    ...commitOps(ctx), ...outboxOps(ctx), ...deadLetterOps(ctx), ...ingressOps(ctx), ...directoryOps(ctx), ...agentOps(ctx), ...journalOps(ctx),
+    ...onboardingOps(ctx),
   }
   // Calls before start() start the store first, so a store also works without an explicit start;
   // calls after stop() reject until start() is called again.

@@ -66,7 +66,7 @@ export type FromWorker =
   | { type: 'signals'; call: number; journal: number; request: number; result: unknown }
 
 /** The store methods that take an updater function as their second argument. */
-export const UPDATER_METHODS: ReadonlySet<string> = new Set(['updateMessage', 'updateParticipant', 'updateThread'])
+export const UPDATER_METHODS: ReadonlySet<string> = new Set(['updateMessage', 'updateParticipant', 'updateThread', 'updateOnboardingFlow'])
 
 /** An error as it crosses threads: enough to rebuild the same typed error on the other side. */
 export interface WireError {

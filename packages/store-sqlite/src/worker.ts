@@ -61,7 +61,9 @@ function journalProxy(call: number, ref: JournalRef): JournalWrite<unknown> {
   }
 }
 
-const READ_FOR_UPDATE: Record<string, string> = { updateMessage: 'getMessage', updateParticipant: 'getParticipant', updateThread: 'getThread' }
+const READ_FOR_UPDATE: Record<string, string> = {
+  updateMessage: 'getMessage', updateParticipant: 'getParticipant', updateThread: 'getThread', updateOnboardingFlow: 'getOnboardingFlow',
+}
 
 /** The record changed between the read and the write: read again and ask the updater again. */
 class Stale extends Error {}

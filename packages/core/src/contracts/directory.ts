@@ -1,23 +1,46 @@
 import type { Page, Participant, Room } from '../model.js'
 
-/** A directory query; the keys given are ANDed. `nameContains` is a case-insensitive substring. */
+/** What the directory looks up: participants or rooms. */
+export type DirectoryTarget = 'participant' | 'room'
+
+/**
+ * A directory query (SPEC 9); the keys given are ANDed.
+ * - `id`: exact id.
+ * - `name`: case-insensitive substring of the participant's `identity.name` or the room's `name`; both
+ *   sides go through `foldDirectoryName` (NFC, lower case, first 1000 characters).
+ * - participants: `channel` with `externalId`: the owner of that external user id.
+ * - rooms: `channel` with `bridgeId` and `externalId`: the room bound at that binding key.
+ *
+ * Core validates it (at least one key; the external keys only together) before a store sees it.
+ */
 export interface DirectoryQuery {
   id?: string
-  nameContains?: string
-  /** Participants: with `externalId`, the owner of `(channel, externalId)`. Rooms: with `bridgeId` and `externalId`, the room bound there. */
+  name?: string
   channel?: string
   bridgeId?: string
   externalId?: string
 }
 
+export interface DirectorySearchOptions {
+  /** 1..1000 */
+  limit: number
+  /** A `nextCursor` of the previous page (`encodeDirectoryCursor`); another value rejects with `INVALID_CURSOR`. */
+  cursor?: string
+}
+
 /**
- * Directory reads (SPEC 9). Results are ordered by id; `cursor` continues after the last id of the
- * previous page. A name query MUST NOT scan every row of a large store (SQL stores keep an index of
- * name trigrams or equivalent).
+ * Directory reads (SPEC 9). Results are ordered by id (bytewise, as JS compares strings); `cursor`
+ * continues after the last id the previous page covered. A name query MUST NOT scan every row of a large
+ * store: SQL stores keep an index of name trigrams (queries shorter than 3 characters scan the narrow
+ * name table in id order).
+ *
+ * A store MAY bound the work of one call: it then returns the matches it found with a `nextCursor`, so
+ * a page can hold fewer than `limit` items (even none) and still have a next one. Only a page without
+ * `nextCursor` is the last.
  */
 export interface DirectoryStore {
-  /** Participants whose `identity.name` matches (and the other keys given). */
-  searchParticipants(query: DirectoryQuery, options: { limit: number; cursor?: string }): Promise<Page<Participant>>
-  /** Rooms whose name matches, or that are bound at `(channel, bridgeId, externalId)`. */
-  searchRooms(query: DirectoryQuery, options: { limit: number; cursor?: string }): Promise<Page<Room>>
+  /** Participants matching the query, by id. */
+  searchParticipants(query: DirectoryQuery, options: DirectorySearchOptions): Promise<Page<Participant>>
+  /** Rooms matching the query (the binding key is matched against room bindings), by id. */
+  searchRooms(query: DirectoryQuery, options: DirectorySearchOptions): Promise<Page<Room>>
 }

@@ -1,3 +1,6 @@
+import type { AgentStore } from './agents.js'
+import type { OnboardingStore } from './onboarding.js'
+import type { DirectoryStore } from './directory.js'
 import type { JournalStore, JournalWrite } from './journal.js'
 import type { RuntimeStore } from './runtime-store.js'
 import type {
@@ -87,12 +90,13 @@ export interface UpdateResult<T> {
  *
  * It includes `RuntimeStore` (atomic message commits with dedupe, the outbox, dead letters, ingress
  * subscriptions), which the bridge runtime uses; `runtimeStoreConformance` covers that part; and
- * `JournalStore` (the signal journal and durable subscription checkpoints).
+ * `JournalStore` (the signal journal and durable subscription checkpoints), `AgentStore` (agents
+ * registered in rooms), `OnboardingStore` (onboarding flows) and `DirectoryStore` (directory search).
  *
  * Writes that announce a change take an optional `journal` ({@link JournalWrite}): its signals MUST be
  * appended in the same transaction as the change, so a crash never leaves one without the other.
  */
-export interface MessagingStore extends RuntimeStore, JournalStore {
+export interface MessagingStore extends RuntimeStore, JournalStore, AgentStore, OnboardingStore, DirectoryStore {
   /** Short name used in error messages, e.g. `store-sqlite`. */
   readonly name: string
 

@@ -1,5 +1,6 @@
 import { compositeKey } from '../store-helpers.js'
 import { emit, journal, signalContext, type Context } from '../api/context.js'
+import type { SignalContext } from '../signals/factory.js'
 import type { AdapterRegistry } from '../bridge/registry.js'
 import type { BridgeContext, InboundEvent, PlatformAdapter } from '../contracts/platform-adapter.js'
 import type { CommitMessageResult, RuntimeStore } from '../contracts/runtime-store.js'
@@ -166,6 +167,8 @@ export function createIngestPipeline(
     message.metadata = metadata
     message.insertedAt = now
     message.updatedAt = now
+    // An @mention of exactly one agent registered in the room opens a thread on this message for it.
+    const agentThread = thread === undefined && mentions.length > 0 ? await openAgentThread(config, adapter, event, message, mentions, sc) : undefined
 
     const cachedPolicy = cache.cachedRoutingPolicy(room.id)
     const policy = cachedPolicy !== undefined ? cachedPolicy : await cache.routingPolicy(room.id)
@@ -217,7 +220,52 @@ export function createIngestPipeline(
     if (deliveries.length > 0) kick()
     const outcome: IngestOutcome = { status: 'message', message: written.message, room, participant }
     if (thread) outcome.thread = thread
+    if (agentThread) outcome.thread = await platformThread(config, adapter, event, agentThread)
     return outcome
+  }
+
+  /**
+   * Opens (or finds) the canonical thread rooted at `message` and assigns it to the one registered agent
+   * the message @-mentions; none when it mentions no agent or several. On a platform whose threads are
+   * keyed by their root message (Slack) the thread's external id is the message's; a platform that
+   * opens threads explicitly (Discord) gets its thread after the commit ({@link platformThread}).
+   */
+  async function openAgentThread(config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent, message: Message, mentions: string[], sc: SignalContext): Promise<Thread | undefined> {
+    const wanted = new Set(mentions.map((m) => m.toLowerCase()))
+    const agents = (await store.listAgentRegistrations(message.roomId))
+      .filter((r) => (r.mentionHandles ?? []).some((h) => wanted.has(h.toLowerCase())))
+    if (agents.length !== 1) return undefined
+    const agent = agents[0]!
+    const roomId = message.roomId
+    const candidate: Thread = {
+      id: newId('thread'), roomId, rootMessageId: message.id, rootExternalMessageId: event.externalMessageId,
+      deliveryExternalRoomId: event.externalRoomId, assignedAgentId: agent.agentId, status: 'active',
+      metadata: { channel: adapter.channel, bridgeId: config.id, openedFor: agent.agentId }, insertedAt: message.insertedAt, updatedAt: message.insertedAt,
+    }
+    if (adapter.capabilities.threads === 'native' && adapter.openThread === undefined) candidate.externalThreadId = event.externalMessageId
+    const ids = { roomId, bridgeId: config.id, channel: adapter.channel, externalRoomId: event.externalRoomId }
+    const j = journal<{ thread: Thread; created: boolean }>((r) => r.created
+      ? [ctx.makeSignal(SignalTypes.threadCreated, roomId, { ...ids, threadId: r.thread.id, thread: r.thread }, sc),
+        ctx.makeSignal(SignalTypes.threadAssigned, roomId, { roomId, threadId: r.thread.id, agentId: agent.agentId, thread: r.thread }, sc)]
+      : [])
+    const { thread } = await store.getOrCreateThread(candidate, j)
+    emit(ctx, j)
+    return thread
+  }
+
+  /** After the commit: a platform that opens threads explicitly gets one on the message, stored on the thread. */
+  async function platformThread(config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent, thread: Thread): Promise<Thread> {
+    if (adapter.openThread === undefined || adapter.capabilities.threads !== 'native' || thread.externalThreadId !== undefined) return thread
+    try {
+      const { externalThreadId } = await adapter.openThread(registry.context(config), { externalRoomId: event.externalRoomId, externalMessageId: event.externalMessageId })
+      const updatedAt = nowIso()
+      const r = await store.updateThread(thread.id, (t) => (t.externalThreadId === undefined ? { ...t, externalThreadId, updatedAt } : undefined))
+      return r?.record ?? thread
+    } catch (error) {
+      // The canonical thread stands; replies then go to the conversation instead of a platform thread.
+      console.warn(`[core] bridge ${config.id}: could not open a platform thread for message ${event.externalMessageId}:`, error)
+      return thread
+    }
   }
 
   /**

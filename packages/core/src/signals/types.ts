@@ -23,6 +23,8 @@ export const SignalTypes = {
   agentStarted: 'jido.messaging.agent.started',
   agentCompleted: 'jido.messaging.agent.completed',
   agentFailed: 'jido.messaging.agent.failed',
+  /** An agent passed over triggering messages: backlog older than its catch-up age, or `drop` while busy (`reason`). */
+  agentSkipped: 'jido.messaging.agent.skipped',
   bridgeStatusChanged: 'jido.messaging.bridge.status_changed',
   onboardingTransitioned: 'jido.messaging.onboarding.transitioned',
   /** Delivered to a subscription (whatever its pattern) whose next positions were pruned: names the lost range. Not journaled. */

@@ -3,6 +3,7 @@ import type { BridgeConformanceOptions } from './harness.js'
 import { ingestCases } from './ingest.js'
 import { outboundCases } from './outbound.js'
 import { topologyCases } from './topology.js'
+import { agentBridgeCases } from './agents.js'
 
 export type { BridgeConformanceOptions } from './harness.js'
 
@@ -16,5 +17,6 @@ export function bridgeConformance(options: BridgeConformanceOptions): void {
     ingestCases(options)
     outboundCases(options)
     topologyCases(options)
+    agentBridgeCases(options)
   })
 }

@@ -4,6 +4,9 @@ import { errorCases } from './errors.js'
 import type { MessagingConformanceOptions } from './harness.js'
 import { signalCases } from './signals.js'
 import { journalCases } from './journal.js'
+import { directoryCases } from './directory.js'
+import { onboardingCases } from './onboarding.js'
+import { agentCases } from './agents.js'
 
 export type { MessagingConformanceOptions } from './harness.js'
 
@@ -17,5 +20,8 @@ export function messagingConformance(options: MessagingConformanceOptions): void
     signalCases(options)
     errorCases(options)
     journalCases(options)
+    directoryCases(options)
+    onboardingCases(options)
+    agentCases(options)
   })
 }

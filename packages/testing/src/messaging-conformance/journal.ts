@@ -45,7 +45,7 @@ export function journalCases(options: MessagingConformanceOptions): void {
     }
   })
 
-  describe('signal journal', () => {
+  describe('signal journal', { timeout: 60_000 }, () => {
     it('32 concurrent posters, 5,000 messages: a no-op and a 1 ms subscriber both get every signal, in journal order', async () => {
       const { messaging } = await open()
       const room = await messaging.createRoom()

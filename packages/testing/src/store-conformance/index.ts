@@ -1,12 +1,15 @@
 import { describe } from 'vitest'
+import { agentStoreCases } from './agents.js'
 import { bindingCases } from './bindings.js'
 import { useStore, type StoreConformanceOptions } from './context.js'
 import { copyCases } from './copies.js'
 import { crossHandleCases } from './cross-handle.js'
 import { dedupeCases } from './dedupe.js'
+import { directoryCases } from './directory.js'
 import { journalCases } from './journal.js'
 import { listMessageCases } from './list-messages.js'
 import { messageCases } from './messages.js'
+import { onboardingStoreCases } from './onboarding.js'
 import { paginationProperties } from './pagination.js'
 import { participantCases } from './participants.js'
 import { revisionedCases } from './revisioned.js'
@@ -28,6 +31,7 @@ export function storeConformance(options: StoreConformanceOptions): void {
     roomCases(ctx)
     bindingCases(ctx)
     participantCases(ctx)
+    directoryCases(ctx)
     messageCases(ctx)
     listMessageCases(ctx)
     paginationProperties(ctx)
@@ -37,5 +41,7 @@ export function storeConformance(options: StoreConformanceOptions): void {
     copyCases(ctx)
     crossHandleCases(ctx)
     journalCases(ctx)
+    agentStoreCases(ctx)
+    onboardingStoreCases(ctx)
   })
 }

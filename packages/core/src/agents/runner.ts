@@ -1,0 +1,410 @@
+import { appendAndEmit, signalContext, type Context } from '../api/context.js'
+import type { AgentRegistration, AgentStore } from '../contracts/agents.js'
+import type { Signal } from '../contracts/signal-bus.js'
+import type { MessagingStore } from '../contracts/store.js'
+import { nowIso } from '../ids.js'
+import type { ContentBlock, Message, Participant, Thread } from '../model.js'
+import type { FeedSubscription } from '../signals/feed.js'
+import { positionOf } from '../signals/factory.js'
+import { SignalTypes } from '../signals/types.js'
+import type { AgentContext, AgentReply, AgentSpec } from './types.js'
+
+export interface RunnerDeps {
+  ctx: Context
+  store: MessagingStore & AgentStore
+  /** Posts the agent's reply (through postMessage with delivery). */
+  post(message: { roomId: string; senderId: string; content: ContentBlock[]; threadId?: string; replyToId?: string; agentId: string }, causationId: string): Promise<Message>
+  /** Consecutive agent-authored messages after which an agent message triggers no agent (default 3). */
+  maxAgentTurns: number
+  onError(error: unknown, where: string): void
+}
+
+interface Job {
+  position: number
+  message: Message
+  signal: Signal
+  thread: Thread | null
+  /** Positions folded into this job by `debounce` (handled as one). */
+  folded: Array<{ position: number; message: Message }>
+}
+
+interface Lane {
+  busy: boolean
+  /** The lane's last reply being stored (the next one waits for it). */
+  replying: Promise<void> | undefined
+  queue: Job[]
+  debounce: { job: Job; timer: NodeJS.Timeout } | undefined
+}
+
+const DEFAULT_TIMEOUT_MS = 60_000
+const DEFAULT_MAX_AGE_MS = 10 * 60_000
+const CHECKPOINT_MS = 50
+
+/** The durable subscription name of an agent's runner: its checkpoint is stored under it. */
+export const runnerName = (roomId: string, agentId: string) => `agent:${roomId}:${agentId}`
+
+function textOf(message: Message): string {
+  let text = ''
+  for (const block of message.content) if (block.type === 'text') text += (text ? '\n' : '') + block.text
+  return text
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
+
+/**
+ * Runs one agent of one room: consumes the room's `room.message_added` signals from the journal after
+ * its stored checkpoint, decides per message whether the agent's trigger fires, and runs the handler
+ * per thread lane by the agent's concurrency mode. The checkpoint only passes a message once its
+ * handler finished (or it was decided not to run), so a message committed while the handler was busy
+ * or the process was down is handled after a restart, and one handled is not handled again.
+ */
+export class AgentRunner {
+  private sub: FeedSubscription | undefined
+  private readonly lanes = new Map<string, Lane>()
+  /** Positions seen and not yet finished, ascending. */
+  private readonly pending: number[] = []
+  private readonly finished = new Set<number>()
+  private lastSeen = 0
+  private saved = 0
+  private saveTimer: NodeJS.Timeout | undefined
+  private saving: Promise<void> | undefined
+  private readonly running = new Set<Promise<void>>()
+  private readonly controllers = new Set<AbortController>()
+  private stopped = false
+  private skipped: { count: number; from: number; to: number; timer: NodeJS.Timeout | undefined } = { count: 0, from: 0, to: 0, timer: undefined }
+  private readonly handles: RegExp | undefined
+  private readonly name: string
+
+  constructor(private readonly deps: RunnerDeps, readonly registration: AgentRegistration, readonly spec: AgentSpec) {
+    this.name = runnerName(registration.roomId, registration.agentId)
+    const handles = (spec.mentionHandles ?? []).map((h) => escapeRegExp(h.replace(/^@/, '')))
+    this.handles = handles.length === 0 ? undefined : new RegExp(`(?<![\\w@])@(${handles.join('|')})(?![\\w-])`, 'i')
+  }
+
+  async start(): Promise<void> {
+    const { ctx, store } = this.deps
+    let from = await store.getSubscriptionCheckpoint(this.name)
+    if (from === null) {
+      // A first registration starts now; the checkpoint is stored at once so a restart resumes from here.
+      from = ctx.feed.headPosition
+      await store.saveSubscriptionCheckpoint(this.name, from, nowIso())
+    }
+    this.saved = from
+    this.lastSeen = from
+    this.sub = ctx.feed.subscribe(SignalTypes.roomMessageAdded, (signal) => this.onSignal(signal), { from, roomId: this.registration.roomId })
+    await this.sub.ready
+  }
+
+  /** Stops consuming, aborts running handlers (waiting up to `drainMs` for them) and stores the checkpoint. */
+  async stop(drainMs = 5000): Promise<void> {
+    if (this.stopped) return
+    this.stopped = true
+    if (this.sub) this.deps.ctx.feed.unsubscribe(this.sub.id)
+    for (const lane of this.lanes.values()) if (lane.debounce) clearTimeout(lane.debounce.timer)
+    let timer: NodeJS.Timeout | undefined
+    await Promise.race([Promise.allSettled([...this.running]), new Promise((r) => (timer = setTimeout(r, drainMs)))])
+    clearTimeout(timer)
+    for (const c of this.controllers) c.abort(new Error('agent runner stopped'))
+    clearTimeout(this.saveTimer)
+    clearTimeout(this.skipped.timer)
+    await this.saving
+    await this.flushSkipped()
+    const mark = this.watermark()
+    if (mark > this.saved) await this.deps.store.saveSubscriptionCheckpoint(this.name, mark, nowIso()).catch((e: unknown) => this.deps.onError(e, `agent ${this.registration.agentId} checkpoint`))
+  }
+
+  private async onSignal(signal: Signal): Promise<void> {
+    const position = positionOf(signal)
+    if (position === undefined || signal.type !== SignalTypes.roomMessageAdded) return
+    if (position <= this.lastSeen) return
+    this.lastSeen = position
+    this.pending.push(position)
+    const message = signal.data?.['message'] as Message | undefined
+    try {
+      const thread = message ? await this.decide(message, position) : false
+      if (thread === false || !message || this.stopped) return this.done(position)
+      this.enqueue({ position, message, signal, thread, folded: [] })
+    } catch (error) {
+      this.deps.onError(error, `agent ${this.registration.agentId} trigger`)
+      this.done(position)
+    }
+  }
+
+  /** Whether the agent runs for `message`: false, or the message's thread (null at the room's top level). */
+  private async decide(message: Message, position: number): Promise<Thread | null | false> {
+    const { store } = this.deps
+    const reg = this.registration
+    if (message.senderId === reg.participantId) return false
+    const maxAge = this.spec.catchUp?.maxAgeMs ?? DEFAULT_MAX_AGE_MS
+    if (Date.now() - Date.parse(message.insertedAt) > maxAge) {
+      this.skip(position)
+      return false
+    }
+    const sender = await store.getParticipant(message.senderId)
+    if (sender?.type === 'agent') {
+      if (!this.spec.respondToAgents) return false
+      if (await this.agentTurns(message) > this.deps.maxAgentTurns) return false
+    }
+    // A top-level message that roots a thread (one opened for an agent it mentioned) is answered in it.
+    const thread = message.threadId === undefined ? await store.getThreadByRootMessageId(message.roomId, message.id) : await store.getThread(message.threadId)
+    const assigned = thread?.assignedAgentId
+    const mine = assigned === reg.agentId
+    const mentioned = this.mentioned(message)
+    switch (this.spec.trigger) {
+      case 'thread': return mine ? thread : false
+      case 'mention': return mentioned || mine ? thread : false
+      case 'all': return assigned === undefined || mine || mentioned ? thread : false
+    }
+  }
+
+  /** Consecutive agent-authored messages of the room ending with `message`. */
+  private async agentTurns(message: Message): Promise<number> {
+    const { store } = this.deps
+    const limit = this.deps.maxAgentTurns + 1
+    const page = await store.listMessages({ roomId: message.roomId, limit, before: { insertedAt: message.insertedAt, id: message.id } })
+    let turns = 1
+    for (const m of [...page.messages].reverse()) {
+      const p = await store.getParticipant(m.senderId)
+      if (p?.type !== 'agent') break
+      turns++
+    }
+    return turns
+  }
+
+  private mentioned(message: Message): boolean {
+    if (this.handles === undefined) return false
+    const handles = (this.spec.mentionHandles ?? []).map((h) => h.replace(/^@/, '').toLowerCase())
+    const entities = message.metadata['mentions']
+    if (Array.isArray(entities) && entities.some((m) => typeof m === 'string' && handles.includes(m.toLowerCase()))) return true
+    return this.handles.test(textOf(message))
+  }
+
+  /** Backlog older than catchUp.maxAgeMs: counted, and announced once per run of skips. */
+  private skip(position: number): void {
+    const s = this.skipped
+    if (s.count === 0) s.from = position
+    s.count++
+    s.to = position
+    if (s.timer === undefined) {
+      s.timer = setTimeout(() => void this.flushSkipped(), 100)
+      s.timer.unref()
+    }
+  }
+
+  private async flushSkipped(): Promise<void> {
+    const s = this.skipped
+    clearTimeout(s.timer)
+    s.timer = undefined
+    if (s.count === 0) return
+    const data = { roomId: this.registration.roomId, agentId: this.registration.agentId, reason: 'catch_up_max_age', count: s.count,
+      fromPosition: s.from, toPosition: s.to, maxAgeMs: this.spec.catchUp?.maxAgeMs ?? DEFAULT_MAX_AGE_MS }
+    s.count = 0
+    await this.announce(SignalTypes.agentSkipped, data, undefined)
+  }
+
+  private lane(key: string): Lane {
+    let lane = this.lanes.get(key)
+    if (lane === undefined) this.lanes.set(key, (lane = { busy: false, replying: undefined, queue: [], debounce: undefined }))
+    return lane
+  }
+
+  private enqueue(job: Job): void {
+    const key = job.thread?.id ?? job.message.threadId ?? ''
+    const lane = this.lane(key)
+    void this.announce(SignalTypes.agentTriggered, this.data(job), job.signal.id)
+    switch (this.spec.concurrency ?? 'queue') {
+      case 'concurrent':
+        this.track(this.runJob(job, { busy: false, replying: undefined, queue: [], debounce: undefined }))
+        return
+      case 'drop':
+        if (lane.busy) {
+          void this.announce(SignalTypes.agentSkipped, { ...this.data(job), reason: 'busy' }, job.signal.id)
+          this.done(job.position)
+          return
+        }
+        lane.busy = true
+        this.track(this.runJob(job, lane).finally(() => (lane.busy = false)))
+        return
+      case 'debounce': {
+        const previous = lane.debounce
+        if (previous) {
+          clearTimeout(previous.timer)
+          job.folded = [...previous.job.folded, { position: previous.job.position, message: previous.job.message }]
+        }
+        const timer = setTimeout(() => {
+          lane.debounce = undefined
+          this.queue(lane, job)
+        }, this.spec.debounceMs ?? 1000)
+        lane.debounce = { job, timer }
+        return
+      }
+      default:
+        this.queue(lane, job)
+    }
+  }
+
+  /** `queue`: one job of a lane at a time, in order. */
+  private queue(lane: Lane, job: Job): void {
+    lane.queue.push(job)
+    if (lane.busy) return
+    lane.busy = true
+    const drain = async () => {
+      while (lane.queue.length > 0 && !this.stopped) await this.runJob(lane.queue.shift()!, lane)
+      lane.busy = false
+    }
+    this.track(drain())
+  }
+
+  private track(p: Promise<void>): void {
+    this.running.add(p)
+    void p.finally(() => this.running.delete(p))
+  }
+
+  private data(job: Job): Record<string, unknown> {
+    const d: Record<string, unknown> = { roomId: this.registration.roomId, agentId: this.registration.agentId, participantId: this.registration.participantId,
+      messageId: job.message.id }
+    if (job.thread) d['threadId'] = job.thread.id
+    return d
+  }
+
+  /**
+   * Journals an agent.* signal. Not awaited by the job: the write is queued at once (so it takes its place
+   * in commit order before the job's later writes) and the handler does not wait a commit for it.
+   */
+  private announce(type: string, data: Record<string, unknown>, causationId: string | undefined): Promise<void> {
+    const { ctx } = this.deps
+    const p = appendAndEmit(ctx, [ctx.makeSignal(type, this.registration.roomId, data, signalContext(causationId === undefined ? {} : { causationId }))])
+      .then(() => undefined, (error: unknown) => {
+        if (!this.stopped) this.deps.onError(error, `agent ${this.registration.agentId} signal ${type}`)
+      })
+    this.track(p)
+    return p
+  }
+
+  private async runJob(job: Job, lane: Lane): Promise<void> {
+    if (this.stopped) return
+    const { store } = this.deps
+    const controller = new AbortController()
+    this.controllers.add(controller)
+    const started = Date.now()
+    const timeoutMs = this.spec.timeoutMs ?? DEFAULT_TIMEOUT_MS
+    let timer: NodeJS.Timeout | undefined
+    try {
+      void this.announce(SignalTypes.agentStarted, this.data(job), job.signal.id)
+      const [room, sender, history] = await Promise.all([
+        store.getRoom(job.message.roomId),
+        store.getParticipant(job.message.senderId),
+        store.listMessages({ roomId: job.message.roomId, limit: Math.max(0, (this.spec.historyLimit ?? 20) - 1) || 1,
+          before: { insertedAt: job.message.insertedAt, id: job.message.id }, threadId: job.message.threadId ?? null }),
+      ])
+      if (!room) throw new Error(`room ${job.message.roomId} no longer exists`)
+      const messages = [...history.messages.slice(-(Math.max(1, this.spec.historyLimit ?? 20) - 1)), job.message]
+      let replied = false
+      const context: AgentContext = {
+        agent: { id: this.registration.agentId, participantId: this.registration.participantId, ...(this.registration.name === undefined ? {} : { name: this.registration.name }) },
+        room,
+        thread: job.thread,
+        sender: sender as Participant | null,
+        messages,
+        skipped: job.folded.map((f) => f.message),
+        signal: controller.signal,
+        trigger: job.signal,
+        reply: async (content) => {
+          if (controller.signal.aborted) throw controller.signal.reason instanceof Error ? controller.signal.reason : new Error('the handler was aborted')
+          replied = true
+          return this.reply(job, content)
+        },
+      }
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const error = new Error(`agent ${this.registration.agentId} timed out after ${timeoutMs} ms`)
+          // Rejected before the abort: a handler that settles on abort must not win the race.
+          reject(error)
+          controller.abort(error)
+        }, timeoutMs)
+      })
+      const result = await Promise.race([Promise.resolve(this.spec.handler(job.message, context)), timeout])
+      const content = await Promise.race([this.collect(result), timeout])
+      if (controller.signal.aborted) throw controller.signal.reason instanceof Error ? controller.signal.reason : new Error('the handler was aborted')
+      clearTimeout(timer)
+      this.controllers.delete(controller)
+      // The lane's next handler may start while this reply commits; replies of a lane are still stored
+      // in order (each waits for the one before it), and the checkpoint passes the message only after.
+      const previous = lane.replying
+      const finishing = (async () => {
+        await previous
+        if (content !== null) {
+          await this.reply(job, content)
+          replied = true
+        }
+      })().then(
+        () => void this.announce(SignalTypes.agentCompleted, { ...this.data(job), replied, durationMs: Date.now() - started }, job.signal.id),
+        (error: unknown) => void this.announce(SignalTypes.agentFailed, { ...this.data(job), error: error instanceof Error ? error.message : String(error), reason: 'error', durationMs: Date.now() - started }, job.signal.id),
+      ).finally(() => this.finish(job))
+      lane.replying = finishing
+      this.track(finishing)
+    } catch (error) {
+      void this.announce(SignalTypes.agentFailed, { ...this.data(job), error: error instanceof Error ? error.message : String(error),
+        reason: controller.signal.aborted ? 'timeout' : 'error', durationMs: Date.now() - started }, job.signal.id)
+      clearTimeout(timer)
+      this.controllers.delete(controller)
+      this.finish(job)
+    }
+  }
+
+  private finish(job: Job): void {
+    for (const f of job.folded) this.done(f.position)
+    this.done(job.position)
+  }
+
+  /** The handler's result as reply content (a stream is read to its end; streaming to platforms is not yet done). */
+  private async collect(result: AgentReply): Promise<ContentBlock[] | null> {
+    if (result === null || result === undefined) return null
+    if (typeof result === 'string') return result.length === 0 ? null : [{ type: 'text', text: result }]
+    if (Array.isArray(result)) return result.length === 0 ? null : result
+    if (typeof (result as AsyncIterable<string>)[Symbol.asyncIterator] === 'function') {
+      let text = ''
+      for await (const piece of result as AsyncIterable<string>) text += piece
+      return text.length === 0 ? null : [{ type: 'text', text }]
+    }
+    throw new TypeError(`agent ${this.registration.agentId} returned ${typeof result}: expected a string, content blocks, an async iterable of strings or null`)
+  }
+
+  private reply(job: Job, content: string | ContentBlock[]): Promise<Message> {
+    const blocks: ContentBlock[] = typeof content === 'string' ? [{ type: 'text', text: content }] : content
+    const threadId = job.thread?.id ?? job.message.threadId
+    return this.deps.post({
+      roomId: job.message.roomId, senderId: this.registration.participantId, content: blocks, replyToId: job.message.id,
+      agentId: this.registration.agentId, ...(threadId === undefined ? {} : { threadId }),
+    }, job.signal.id)
+  }
+
+  /** A position is finished: the checkpoint may pass it once every earlier one has finished too. */
+  private done(position: number): void {
+    this.finished.add(position)
+    while (this.pending.length > 0 && this.finished.has(this.pending[0]!)) this.finished.delete(this.pending.shift()!)
+    this.scheduleCheckpoint()
+  }
+
+  private watermark(): number {
+    return this.pending.length > 0 ? this.pending[0]! - 1 : this.lastSeen
+  }
+
+  private scheduleCheckpoint(): void {
+    if (this.saveTimer !== undefined || this.saving !== undefined || this.stopped) return
+    this.saveTimer = setTimeout(() => {
+      this.saveTimer = undefined
+      const mark = this.watermark()
+      if (mark <= this.saved) return
+      this.saving = this.deps.store.saveSubscriptionCheckpoint(this.name, mark, nowIso())
+        .then(() => void (this.saved = Math.max(this.saved, mark)), (e: unknown) => this.deps.onError(e, `agent ${this.registration.agentId} checkpoint`))
+        .finally(() => {
+          this.saving = undefined
+          if (this.watermark() > this.saved) this.scheduleCheckpoint()
+        })
+    }, CHECKPOINT_MS)
+    this.saveTimer.unref()
+  }
+}

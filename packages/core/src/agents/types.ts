@@ -1,0 +1,64 @@
+import type { AgentTrigger } from '../contracts/agents.js'
+import type { Signal } from '../contracts/signal-bus.js'
+import type { ContentBlock, Message, Participant, Room, Thread } from '../model.js'
+
+export type AgentConcurrency = 'queue' | 'debounce' | 'drop' | 'concurrent'
+
+/** What an agent's handler may return: a reply (text or blocks), a stream of text, or nothing. */
+export type AgentReply = string | ContentBlock[] | AsyncIterable<string> | null | undefined
+
+/** What a handler is given besides the message that triggered it. */
+export interface AgentContext {
+  agent: { id: string; participantId: string; name?: string }
+  room: Room
+  /** The thread the message is in (or the one opened for it), if any. */
+  thread: Thread | null
+  /** The sender of the message (null when it is not a stored participant). */
+  sender: Participant | null
+  /** The last messages of the conversation (the thread, or the room's top level), ascending, ending with this one. */
+  messages: Message[]
+  /** With `debounce`: the messages of the quiet period that were not handled on their own, oldest first. */
+  skipped: Message[]
+  /** Aborted when the handler times out or the runner stops. */
+  signal: AbortSignal
+  /** Posts a reply from the agent in the message's thread (delivered to the room's platforms by its routing policy). */
+  reply(content: string | ContentBlock[]): Promise<Message>
+  /** The `room.message_added` signal that triggered the handler. */
+  trigger: Signal
+}
+
+export type AgentHandler = (message: Message, ctx: AgentContext) => AgentReply | Promise<AgentReply>
+
+/** SPEC 9's agent spec. */
+export interface AgentSpec {
+  id: string
+  name?: string
+  /** Handles matched as `@handle` in the text or the platform's mention entities (case-insensitive). */
+  mentionHandles?: string[]
+  trigger: AgentTrigger
+  handler: AgentHandler
+  /** Default `queue`: one message at a time per thread, in order. */
+  concurrency?: AgentConcurrency
+  /** With `debounce`: the quiet period (default 1000 ms). */
+  debounceMs?: number
+  /** Aborts `ctx.signal` and reports `agent.failed` after this long (default 60,000 ms). */
+  timeoutMs?: number
+  /** Whether other agents' messages trigger it (default false). */
+  respondToAgents?: boolean
+  /** Backlog older than `maxAgeMs` (default 10 minutes) is skipped when the runner catches up. */
+  catchUp?: { maxAgeMs?: number }
+  /** Messages of the conversation given to the handler in `ctx.messages` (default 20). */
+  historyLimit?: number
+}
+
+export interface AgentInfo {
+  agentId: string
+  roomId: string
+  participantId: string
+  name?: string
+  trigger: AgentTrigger
+  mentionHandles?: string[]
+  respondToAgents?: boolean
+  /** Whether this instance runs the agent's handler now. */
+  running: boolean
+}
