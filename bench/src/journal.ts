@@ -4,51 +4,20 @@
 // subscriber's catch-up time after the last post, and the process's peak memory. (2) readSignals of 500
 // signals after a position in the middle of a journal of 10k and of 1M entries (seeded by a bare bulk
 // insert), sampled alternately; the ratio says whether the read grows with the journal.
-import Database from 'better-sqlite3'
-import { createMessaging, newId, positionOf, SignalTypes, type Signal } from '@jido-messaging/core'
+import { createMessaging, positionOf, SignalTypes, type Signal } from '@jido-messaging/core'
 import { createSqliteStore } from '@jido-messaging/store-sqlite'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { printTable, throughput } from './harness.js'
+import { bareMessageRate, fileNamer, openBare, preparedFile as prepared } from './sqlite-fixtures.js'
 
 const MESSAGES = 50_000
 const dir = mkdtempSync(join(tmpdir(), 'jido-bench-journal-'))
-let files = 0
-const freshFile = () => join(dir, `journal-${files++}.db`)
-
-async function preparedFile(): Promise<{ filename: string; roomId: string }> {
-  const filename = freshFile()
-  const messaging = createMessaging({ store: createSqliteStore({ filename }), instanceId: 'bench' })
-  await messaging.start()
-  const room = await messaging.createRoom({ name: 'bench' })
-  await messaging.stop()
-  return { filename, roomId: room.id }
-}
-
-function openBare(filename: string): Database.Database {
-  const db = new Database(filename)
-  db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = NORMAL')
-  db.pragma('foreign_keys = ON')
-  return db
-}
-
-/** Bare better-sqlite3: one INSERT of the message row per transaction (no journal). */
-async function bareRate(count: number) {
-  const { filename, roomId } = await preparedFile()
-  const db = openBare(filename)
-  const insert = db.prepare(`insert into messages (id, room_id, sender_id, role, content, status, reactions, receipts,
-    metadata, inserted_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-  const one = db.transaction((i: number) => {
-    const now = new Date().toISOString()
-    insert.run(newId('message'), roomId, 'user_1', 'user', JSON.stringify([{ type: 'text', text: `message ${i}` }]), 'sent', '{}', '{}', '{}', now, now)
-  })
-  const r = await throughput(count, 1, (i) => one(i))
-  db.close()
-  return r
-}
+const freshFile = fileNamer(dir, 'journal')
+const preparedFile = () => prepared(freshFile())
+const bareRate = (count: number) => bareMessageRate(freshFile(), count)
 
 /** Samples the process's resident and heap memory until stopped; resolves the peaks (MB). */
 function memorySampler() {

@@ -1,55 +1,21 @@
 // store-sqlite against bare better-sqlite3 in the same run: postMessage from 32 concurrent callers vs
 // one-row-per-transaction inserts of the same row, single-caller latency, and listMessages page latency
 // with 10k and 1M messages in one room (seeded by a bare bulk insert, then read through the store).
-import Database from 'better-sqlite3'
-import { createMessaging, newId } from '@jido-messaging/core'
+import { createMessaging } from '@jido-messaging/core'
 import { createSqliteStore } from '@jido-messaging/store-sqlite'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { postMessageRate, printTable, throughput } from './harness.js'
+import { postMessageRate, printTable } from './harness.js'
+import { bareMessageRate, fileNamer, openBare, preparedFile as prepared } from './sqlite-fixtures.js'
 
 const COUNT = 30_000
 const LATENCY_COUNT = 3_000
 const ROUNDS = 3
 const dir = mkdtempSync(join(tmpdir(), 'jido-bench-sqlite-'))
-let files = 0
-const freshFile = () => join(dir, `bench-${files++}.db`)
-
-/** A migrated, empty store file with one room; returns the file and the room id. */
-async function preparedFile(): Promise<{ filename: string; roomId: string }> {
-  const filename = freshFile()
-  const messaging = createMessaging({ store: createSqliteStore({ filename }), instanceId: 'bench' })
-  await messaging.start()
-  const room = await messaging.createRoom({ name: 'bench' })
-  await messaging.stop()
-  return { filename, roomId: room.id }
-}
-
-/** The same pragmas the store sets. */
-function openBare(filename: string): Database.Database {
-  const db = new Database(filename)
-  db.pragma('journal_mode = WAL')
-  db.pragma('synchronous = NORMAL')
-  db.pragma('foreign_keys = ON')
-  return db
-}
-
-/** Bare better-sqlite3: one prepared INSERT of the full message row per transaction. */
-async function bareRate(count: number) {
-  const { filename, roomId } = await preparedFile()
-  const db = openBare(filename)
-  const insert = db.prepare(`insert into messages (id, room_id, sender_id, role, content, status, reactions, receipts,
-    metadata, inserted_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-  const one = db.transaction((i: number) => {
-    const now = new Date().toISOString()
-    insert.run(newId('message'), roomId, 'user_1', 'user', JSON.stringify([{ type: 'text', text: `message ${i}` }]), 'sent',
-      '{}', '{}', '{}', now, now)
-  })
-  const r = await throughput(count, 1, (i) => one(i))
-  db.close()
-  return r
-}
+const freshFile = fileNamer(dir, 'bench')
+const preparedFile = () => prepared(freshFile())
+const bareRate = (count: number) => bareMessageRate(freshFile(), count)
 
 async function postMessageRateOnFile(count: number, concurrency: number) {
   const { filename, roomId } = await preparedFile()
