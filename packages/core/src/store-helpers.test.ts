@@ -10,5 +10,5 @@ describe('compositeKey', () => {
     }
     fc.assert(fc.property(fc.array(fc.string({ unit: 'binary' })), (parts) => compositeKey(...parts) === JSON.stringify(parts)))
     fc.assert(fc.property(fc.array(fc.string({ unit: 'grapheme' })), (parts) => compositeKey(...parts) === JSON.stringify(parts)))
-  })
+  }, 60_000)
 })

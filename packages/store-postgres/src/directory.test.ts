@@ -47,7 +47,7 @@ async function seedParticipants(schema: string, count: number, nameSql: string):
 }
 
 await describeWithPostgres('store-postgres: directory', () => {
-  it('0007_directory indexes the participants and rooms a schema already has', async () => {
+  it('0007_directory indexes the participants and rooms a schema already has', { timeout: 120_000 }, async () => {
     const schema = await schemaBeforeDirectory(async (s) => {
       await seedParticipants(s, 3, `(array['Ada Lovelace', 'GRACE Hopper', null])[i + 1]`)
       await admin.query(`insert into "${s}".rooms (id, type, name, metadata, inserted_at) values

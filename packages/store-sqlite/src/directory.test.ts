@@ -55,7 +55,7 @@ async function allPages<T>(search: (cursor?: string) => Promise<Page<T>>): Promi
   return pages
 }
 
-describe('store-sqlite: directory', () => {
+describe('store-sqlite: directory', { timeout: 120_000 }, () => {
   it('0007_directory indexes the participants and rooms a file already has', async () => {
     const filename = await fileBeforeDirectory((db) => {
       insertParticipants(db, [{ id: 'ptc_1', name: 'Ada Lovelace' }, { id: 'ptc_2', name: 'GRACE Hopper' }, { id: 'ptc_3' }])

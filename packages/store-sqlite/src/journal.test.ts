@@ -46,7 +46,7 @@ const journal = <R = never>(signals: () => readonly Signal[] | Promise<readonly 
 }
 
 for (const thread of ['main', 'worker'] as const) {
-  describe(`store-sqlite journal (${thread} thread)`, () => {
+  describe(`store-sqlite journal (${thread} thread)`, { timeout: 60_000 }, () => {
     it('in one group commit, a conflicting write and a throwing hook fail alone; the others append at consecutive positions', async () => {
       const { store } = fileStore(thread)
       const room = await store.createRoom(makeRoom(), [])
@@ -123,7 +123,7 @@ for (const thread of ['main', 'worker'] as const) {
   })
 }
 
-describe('store-sqlite journal (worker thread): the hooks run on the calling thread', () => {
+describe("store-sqlite journal (worker thread): the hooks run on the calling thread", { timeout: 60_000 }, () => {
   it('the hook sees this thread\'s state and the write\'s result; firstPosition lands on the caller\'s journal', async () => {
     const { store } = fileStore('worker')
     const room = await store.createRoom(makeRoom(), [])
@@ -165,7 +165,7 @@ describe('store-sqlite journal (worker thread): the hooks run on the calling thr
   })
 })
 
-describe('store-sqlite: 0004_signal_journal', () => {
+describe("store-sqlite: 0004_signal_journal", { timeout: 60_000 }, () => {
   it('applies to a file migrated to 0003 with data in it; positions start at 1', async () => {
     const tmp = tempDatabase()
     cleanups.push(tmp.remove)

@@ -217,6 +217,32 @@ export function agentCases(options: MessagingConformanceOptions): void {
       expect((await repliesOf(messaging, room.id, agent.participantId)).map(textOf)).toEqual(['re fresh'])
     })
 
+    it('debounce handles the last message of a quiet period with the earlier ones in ctx.skipped; concurrent overlaps', async () => {
+      const { messaging } = await open()
+      const room = await messaging.createRoom()
+      const calls: Array<{ text: string; skipped: string[] }> = []
+      await messaging.registerAgent(room.id, { id: 'settle', trigger: 'all', concurrency: 'debounce', debounceMs: 150, handler: (m, ctx) => {
+        calls.push({ text: textOf(m), skipped: ctx.skipped.map(textOf) })
+        return null
+      } })
+      for (const t of ['one', 'two', 'three']) await messaging.postMessage({ roomId: room.id, senderId: 'u', role: 'user', content: text(t) })
+      await until(() => calls.length === 1, 'the debounced call')
+      await sleep(300)
+      expect(calls).toEqual([{ text: 'three', skipped: ['one', 'two'] }])
+
+      const other = await messaging.createRoom()
+      let running = 0
+      let peak = 0
+      await messaging.registerAgent(other.id, { id: 'parallel', trigger: 'all', concurrency: 'concurrent', handler: async () => {
+        peak = Math.max(peak, ++running)
+        await sleep(100)
+        running--
+        return null
+      } })
+      await Promise.all(['a', 'b', 'c'].map((t) => messaging.postMessage({ roomId: other.id, senderId: 'u', role: 'user', content: text(t) })))
+      await until(() => peak >= 2 && running === 0, 'overlapping runs')
+    })
+
     it('drop skips messages while busy; unregisterAgent stops it and removes it from the room', async () => {
       const { messaging, signals } = await open()
       const room = await messaging.createRoom()

@@ -17,7 +17,7 @@ const ids = (records: ReadonlyArray<{ id: string }>) => records.map((r) => r.id)
 export function directoryCases(options: MessagingConformanceOptions): void {
   const h = useMessaging(options)
 
-  describe('directory', () => {
+  describe('directory', { timeout: 60_000 }, () => {
     it('directoryLookup returns the one match by name, id or external id', async () => {
       const { messaging } = h()
       const ada = await messaging.createParticipant({ identity: { name: 'Ada Lovelace' }, externalIds: { telegram: '42' } })

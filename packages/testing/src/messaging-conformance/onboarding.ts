@@ -58,7 +58,7 @@ const transitionedIn = async (messaging: Messaging, onboardingId: string): Promi
 export function onboardingCases(options: MessagingConformanceOptions): void {
   const h = useMessaging(options)
 
-  describe('onboarding', () => {
+  describe('onboarding', { timeout: 60_000 }, () => {
     it('the happy path: started -> directory_resolved -> paired -> completed, metadata per transition, a log, one signal each', async () => {
       const { messaging, waitForSignals, signals } = h()
       const flow = await messaging.startOnboarding({ channel: 'telegram', externalUserId: 'tg_42', participantId: 'ptc_x' })

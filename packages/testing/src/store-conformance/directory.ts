@@ -33,7 +33,7 @@ export function directoryCases(ctx: SuiteContext): void {
   const person = (id: string, name: string | undefined, overrides: Partial<Participant> = {}) =>
     store().createParticipant(makeParticipant({ id, identity: name === undefined ? {} : { name }, ...overrides }))
 
-  describe('directory', () => {
+  describe('directory', { timeout: 60_000 }, () => {
     it('a name matches as a case-insensitive substring of identity.name, results ordered by id', async () => {
       // Created out of id order, so creation order and id order differ.
       await person('ptc_d', 'Ada Lovelace')

@@ -252,7 +252,7 @@ const writeCases: WriteCase[] = [
 ]
 
 export function journalCases(ctx: SuiteContext): void {
-  describe('signal journal', () => {
+  describe('signal journal', { timeout: 60_000 }, () => {
     it('a new store has an empty journal: head {position: 0, prunedThrough: 0}, nothing to read, nothing to prune', async () => {
       const store = ctx.store()
       expect(await store.journalHead()).toEqual({ position: 0, prunedThrough: 0 })

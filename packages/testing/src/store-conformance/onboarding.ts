@@ -84,7 +84,7 @@ async function journalSince(store: MessagingStore, after: number) {
 export function onboardingStoreCases(ctx: SuiteContext): void {
   const store = () => ctx.store() as OnboardingCapable
 
-  describe('onboarding flows', () => {
+  describe('onboarding flows', { timeout: 60_000 }, () => {
     it('getOrCreateOnboardingFlow creates once, then returns the stored flow; getOnboardingFlow reads it', async () => {
       const s = store()
       const candidate = makeOnboardingFlow({ attrs: { nested: { list: [1, 2] }, who: 'ada' } })
