@@ -247,3 +247,33 @@ describe('adapter-telegram through createMessaging', () => {
     expect(h.fake.messages(tgChats.team.id).filter((m) => m.from?.id === tgUsers.bot.id)).toHaveLength(sent.length)
   })
 })
+
+describe('agents on a Telegram chat', () => {
+  it('streams a reply as one Telegram message edited as text arrives, shows typing meanwhile, and stores it once', async () => {
+    const h = await setup()
+    const { room } = (await h.post(h.fake.userMessage({ chat: tgChats.team, from: tgUsers.ada, text: 'hello bot' }))).outcome!
+    const botMessages = () => h.fake.messages(tgChats.team.id).filter((m) => m.from?.id === tgUsers.bot.id)
+    await h.messaging.registerAgent(room!.id, {
+      id: 'writer', trigger: 'all', streaming: { editIntervalMs: 0 },
+      async * handler() {
+        await until(() => h.fake.callsTo('sendChatAction').length > 0, 'typing')
+        yield 'Once upon'
+        await until(() => botMessages()[0]?.text === 'Once upon', 'the first words')
+        yield ' a time'
+        await until(() => botMessages()[0]?.text === 'Once upon a time', 'the edit')
+        yield ', the end.'
+      },
+    })
+    await h.post(h.fake.userMessage({ chat: tgChats.team, from: tgUsers.ada, text: 'tell me a story' }))
+    await until(() => botMessages()[0]?.text === 'Once upon a time, the end.', 'the whole story on Telegram', 10_000)
+    await until(() => h.signals.some((s) => s.type === 'jido.messaging.message.sent'), 'the delivery settled', 10_000)
+    expect(botMessages()).toHaveLength(1)
+    expect(h.fake.callsTo('sendMessage')).toHaveLength(1)
+    expect(h.fake.callsTo('editMessageText').length).toBeGreaterThanOrEqual(1)
+    expect(h.fake.callsTo('sendChatAction')[0]!.params).toMatchObject({ chat_id: tgChats.team.id, action: 'typing' })
+    const replies = (await h.messaging.listMessages(room!.id)).messages.filter((m) => m.role === 'assistant')
+    expect(replies.map((m) => m.content)).toEqual([[{ type: 'text', text: 'Once upon a time, the end.' }]])
+    const sent = h.signals.find((s) => s.type === 'jido.messaging.message.sent')!
+    expect(sent.data).toMatchObject({ messageId: replies[0]!.id, status: 'sent', externalIds: [`${tgChats.team.id}:${botMessages()[0]!.message_id}`] })
+  })
+})

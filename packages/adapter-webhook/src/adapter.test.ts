@@ -25,6 +25,23 @@ describe('createWebhookAdapter', () => {
     })
   })
 
+  it('has no edit or startTyping unless enabled, and declares them native when enabled', () => {
+    const plain = createWebhookAdapter({ edit: false, typing: false })
+    expect([plain.capabilities.edit, plain.capabilities.typing]).toEqual(['unsupported', 'unsupported'])
+    expect(['edit' in plain, 'startTyping' in plain]).toEqual([false, false])
+
+    const both = createWebhookAdapter({ edit: true, typing: true })
+    expect([both.capabilities.edit, both.capabilities.typing]).toEqual(['native', 'native'])
+    expect([typeof both.edit, typeof both.startTyping]).toEqual(['function', 'function'])
+
+    const editOnly = createWebhookAdapter({ edit: true })
+    expect([editOnly.capabilities.edit, editOnly.capabilities.typing, 'startTyping' in editOnly]).toEqual(['native', 'unsupported', false])
+    const typingOnly = createWebhookAdapter({ typing: true })
+    expect([typingOnly.capabilities.edit, typingOnly.capabilities.typing, 'edit' in typingOnly]).toEqual(['unsupported', 'native', false])
+    // Everything else is as without the options.
+    expect({ ...both.capabilities, edit: 'unsupported', typing: 'unsupported' }).toEqual(createWebhookAdapter().capabilities)
+  })
+
   it('takes the text limit from its config, and a bridge may override it', () => {
     const adapter = createWebhookAdapter({ textLimit: 1000 })
     expect(adapter.capabilities.textLimit).toBe(1000)
@@ -34,7 +51,8 @@ describe('createWebhookAdapter', () => {
   })
 
   it('rejects invalid config with a validation error', () => {
-    for (const config of [{ textLimit: 0 }, { textLimit: 1.5 }, { timeoutMs: -1 }, { timeoutMs: Number.NaN }]) {
+    for (const config of [{ textLimit: 0 }, { textLimit: 1.5 }, { timeoutMs: -1 }, { timeoutMs: Number.NaN }, { edit: 'yes' }, { typing: 1 }]) {
+      // @ts-expect-error -- ill-typed on purpose: a JavaScript caller or a config file can pass anything
       expect(() => createWebhookAdapter(config), JSON.stringify(config)).toThrow(expect.objectContaining({ code: 'VALIDATION' }))
     }
   })

@@ -1,6 +1,6 @@
 import { ValidationError, type AdapterCapabilities, type BridgeContext, type PlatformAdapter } from '@jido-messaging/core'
 import { parseInboundBody, requestBody } from './inbound.js'
-import { sendMessage } from './outbound.js'
+import { editMessage, sendMessage, sendTyping, type OutboundDeps } from './outbound.js'
 import { verifyWebhookSignature } from './signing.js'
 
 export interface WebhookAdapterConfig {
@@ -12,6 +12,10 @@ export interface WebhookAdapterConfig {
   timeoutMs?: number
   /** Clock in milliseconds, for signatures and default timestamps (default `Date.now`). */
   now?: () => number
+  /** POST `{ action: 'edit', ... }` bodies so core can edit sent messages (default false: receivers must opt in). */
+  edit?: boolean
+  /** POST `{ action: 'typing', ... }` bodies while an agent works (default false: receivers must opt in). */
+  typing?: boolean
 }
 
 const DEFAULT_TEXT_LIMIT = 4000
@@ -23,15 +27,19 @@ export function createWebhookAdapter(config: WebhookAdapterConfig = {}): Platfor
   const timeoutMs = positiveInteger(config.timeoutMs ?? DEFAULT_TIMEOUT_MS, 'timeoutMs')
   const now = config.now ?? Date.now
   const fetchFn: typeof fetch = (input, init) => (config.fetch ?? globalThis.fetch)(input, init)
+  const deps: OutboundDeps = { fetch: fetchFn, timeoutMs, now }
+  // Opt-in because a receiver written before `action` existed would take an edit or typing body for a send.
+  const canEdit = optionalBoolean(config.edit, 'edit')
+  const canType = optionalBoolean(config.typing, 'typing')
   const capabilities: AdapterCapabilities = {
     send: 'native',
     // Posting into an existing thread and replying are fields of the outbound body; nothing else is.
     threads: 'native',
     replies: 'native',
-    edit: 'unsupported',
+    edit: canEdit ? 'native' : 'unsupported',
     delete: 'unsupported',
     reactions: 'unsupported',
-    typing: 'unsupported',
+    typing: canType ? 'native' : 'unsupported',
     media: 'unsupported',
     webhook: true,
     listener: false,
@@ -39,7 +47,7 @@ export function createWebhookAdapter(config: WebhookAdapterConfig = {}): Platfor
     textLimit,
     markdown: 'none',
   }
-  return {
+  const adapter: PlatformAdapter = {
     name: 'webhook',
     channel: 'webhook',
     capabilities,
@@ -58,9 +66,18 @@ export function createWebhookAdapter(config: WebhookAdapterConfig = {}): Platfor
       return parseInboundBody(payload, now())
     },
     send(bridge, message) {
-      return sendMessage(bridge, message, { fetch: fetchFn, timeoutMs, now })
+      return sendMessage(bridge, message, deps)
     },
   }
+  // Members exist exactly when declared, so core reports UNSUPPORTED instead of calling them.
+  if (canEdit) adapter.edit = (bridge, target) => editMessage(bridge, target, deps)
+  if (canType) adapter.startTyping = (bridge, target) => sendTyping(bridge, target, deps)
+  return adapter
+}
+
+function optionalBoolean(value: unknown, name: string): boolean {
+  if (value === undefined || typeof value === 'boolean') return value === true
+  throw new ValidationError(`[adapter-webhook] ${name} must be a boolean`, [{ path: name, message: String(value) }])
 }
 
 function positiveInteger(value: unknown, name: string): number {

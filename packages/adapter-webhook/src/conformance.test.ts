@@ -6,3 +6,10 @@ adapterConformance({
   create: () => createWebhookAdapter({ timeoutMs: 2000 }),
   fake: webhookAdapterFake(),
 })
+
+// The opt-in actions against the same fake, so the suite's edit and typing cases run too.
+adapterConformance({
+  name: 'adapter-webhook (edit, typing)',
+  create: () => createWebhookAdapter({ timeoutMs: 2000, edit: true, typing: true }),
+  fake: webhookAdapterFake(),
+})

@@ -10,4 +10,4 @@ export {
   type HeaderSource,
   type VerifyOptions,
 } from './signing.js'
-export type { OutboundBody } from './outbound.js'
+export type { OutboundBody, OutboundEditBody, OutboundTypingBody } from './outbound.js'

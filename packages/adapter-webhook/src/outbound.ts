@@ -1,8 +1,8 @@
-import { AdapterError, type BridgeContext, type OutboundMessage, type SendResult } from '@jido-messaging/core'
+import { AdapterError, type BridgeContext, type MessageTarget, type OutboundMessage, type SendResult } from '@jido-messaging/core'
 import { signWebhookBody } from './signing.js'
 
-// Outbound delivery (SPEC 6.1): one signed POST per message. Every failure leaves here as an
-// AdapterError whose `retryable`/`retryAfterMs` tell core's delivery loop what to do next.
+// Outbound calls (SPEC 6.1): one signed POST each, a send, an edit or a typing notice. Every failure
+// leaves here as an AdapterError whose `retryable`/`retryAfterMs` tell core's delivery loop what to do next.
 
 export interface OutboundDeps {
   fetch: typeof fetch
@@ -10,7 +10,7 @@ export interface OutboundDeps {
   now: () => number
 }
 
-/** The JSON body POSTed to `options.outboundUrl`. */
+/** The JSON body of a send POSTed to `options.outboundUrl`; it has no `action`, as before edits existed. */
 export interface OutboundBody {
   deliveryId: string
   room: string
@@ -19,18 +19,66 @@ export interface OutboundBody {
   replyTo?: string
 }
 
+/** The JSON body of an edit (sent only when the adapter is created with `edit: true`). */
+export interface OutboundEditBody {
+  action: 'edit'
+  room: string
+  messageId: string
+  text: string
+  thread?: string
+}
+
+/** The JSON body of a typing notice (sent only when the adapter is created with `typing: true`). */
+export interface OutboundTypingBody {
+  action: 'typing'
+  room: string
+  thread?: string
+}
+
 export async function sendMessage(bridge: BridgeContext, message: OutboundMessage, deps: OutboundDeps): Promise<SendResult> {
-  const { url, secret } = outboundTarget(bridge)
   const body: OutboundBody = { deliveryId: message.deliveryId, room: message.externalRoomId, text: message.text }
   if (message.externalThreadId !== undefined) body.thread = message.externalThreadId
   if (message.externalReplyToId !== undefined) body.replyTo = message.externalReplyToId
+  const { status, text, where } = await post(bridge, body, deps)
+  return { externalMessageId: readId(text, status, where) }
+}
+
+/** Replaces the text of a message sent earlier; any 2xx is success and its body is ignored. */
+export async function editMessage(bridge: BridgeContext, target: MessageTarget & { text: string }, deps: OutboundDeps): Promise<void> {
+  const body: OutboundEditBody = { action: 'edit', room: target.externalRoomId, messageId: target.externalMessageId, text: target.text }
+  if (target.externalThreadId !== undefined) body.thread = target.externalThreadId
+  await post(bridge, body, deps, 'edit')
+}
+
+/** Tells the receiver an answer is being prepared in a room (or thread); any 2xx is success. */
+export async function sendTyping(
+  bridge: BridgeContext,
+  target: { externalRoomId: string; externalThreadId?: string },
+  deps: OutboundDeps,
+): Promise<void> {
+  const body: OutboundTypingBody = { action: 'typing', room: target.externalRoomId }
+  if (target.externalThreadId !== undefined) body.thread = target.externalThreadId
+  await post(bridge, body, deps, 'typing')
+}
+
+/**
+ * POSTs one signed body and resolves the 2xx answer; throws an AdapterError for everything else. `action`
+ * names edits and typing in error messages (sends keep their original wording).
+ */
+async function post(
+  bridge: BridgeContext,
+  body: OutboundBody | OutboundEditBody | OutboundTypingBody,
+  deps: OutboundDeps,
+  action?: string,
+): Promise<{ status: number; text: string; where: string }> {
+  const { url, secret } = outboundTarget(bridge)
   const rawBody = JSON.stringify(body)
   const headers = {
     'content-type': 'application/json',
     'user-agent': 'jido-messaging-adapter-webhook',
     ...signWebhookBody(secret, rawBody, Math.floor(deps.now() / 1000)),
   }
-  const where = `bridge ${bridge.bridgeId}`
+  const where = action === undefined ? `bridge ${bridge.bridgeId}` : `bridge ${bridge.bridgeId} ${action}`
   let response: Response
   let text: string
   try {
@@ -43,7 +91,7 @@ export async function sendMessage(bridge: BridgeContext, message: OutboundMessag
     throw new AdapterError(`[adapter-webhook] ${where}: POST ${url} ${reason}`, { retryable: true, cause: error })
   }
   const status = response.status
-  if (status >= 200 && status < 300) return { externalMessageId: readId(text, status, where) }
+  if (status >= 200 && status < 300) return { status, text, where }
   const detail = `${where}: receiver answered ${status}${snippet(text)}`
   const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'), deps.now())
   if (status === 429 || status >= 500) {

@@ -131,7 +131,7 @@ export function createMessaging(options: MessagingOptions) {
   const fullStore = (runtimeStore ?? options.store) as MessagingStore & RuntimeStore
   const cache = new ReadCache(options.store, options.cacheTtlMs ?? 1000)
   let kick = () => {}
-  const outbound = outboundApi(ctx, fullStore, registry, () => kick())
+  const outbound = outboundApi(ctx, fullStore, registry, () => kick(), cache)
   const worker = runtimeStore
     ? new DeliveryWorker(runtimeStore, registry, {
       workerId: options.delivery?.workerId ?? instanceId,
@@ -165,8 +165,8 @@ export function createMessaging(options: MessagingOptions) {
   }
   const rooms = roomsApi(ctx)
   const onboarding = onboardingApi(ctx)
-  const messages = messagesApi(ctx)
-  const agents = agentsApi(ctx, (attrs, opts) => messages.postMessage(attrs, opts), options.agents ?? {}, onError)
+  const { postWithPreviews, ...messageApi } = messagesApi(ctx)
+  const agents = agentsApi(ctx, postWithPreviews, options.agents ?? {}, onError)
   const webhooks = webhookApi((id) => cache.bridgeConfig(id), registry, {
     ingest: (config, adapter, event, causationId) => {
       bridges.known(config)
@@ -222,7 +222,7 @@ export function createMessaging(options: MessagingOptions) {
     createRoomBinding: clearing(rooms.createRoomBinding),
     deleteRoomBinding: clearing(rooms.deleteRoomBinding),
     ...participantsApi(ctx),
-    ...messages,
+    ...messageApi,
     ...agents.api,
     ...threadsApi(ctx),
     ...directoryApi(ctx),

@@ -4,7 +4,7 @@ import type { JournalAppender } from './batch.js'
 import type { SqlContext } from './context.js'
 import type { SqlDialectKind } from './dialect.js'
 import type { InsertCache } from './insert-cache.js'
-import type { JournalRow } from './journal-rows.js'
+import { parseJournalBodies, type JournalRow } from './journal-rows.js'
 import type { Database } from './schema.js'
 import type { Statements } from './statements.js'
 
@@ -171,12 +171,24 @@ export function journalOps(ctx: SqlContext): JournalStore {
         throw new CursorExpiredError(`[${ctx.name}] the journal was pruned through position ${prunedThrough}; position ${after} is gone`,
           after, prunedThrough)
       }
-      const entries: JournalEntry[] = []
-      for (const r of rows) {
-        if (r.position === null || r.body === null) continue
-        const position = Number(r.position)
-        entries.push({ position, signal: signalFromJson(JSON.parse(r.body) as Record<string, unknown>, position) })
-      }
+      const found: Array<{ position: number; body: string }> = []
+      for (const r of rows) if (r.position !== null && r.body !== null) found.push({ position: Number(r.position), body: r.body })
+      // Data shared within a write lives in its carrier row (journal-rows.ts); a carrier outside the page is
+      // read here. Both reads see committed rows only, and a carrier is pruned only with what points to it.
+      const bodies = await parseJournalBodies(found, async (positions) => {
+        const carriers = await ctx.db.selectFrom('signal_journal').select(['position', 'body']).where('position', 'in', positions).execute()
+        if (carriers.length < positions.length) {
+          // Pruned since the page was read: the cursor has expired after all.
+          const { rows: [h] } = await ctx.statements.execute(ctx.db, 'journalHead', [1], (d) =>
+            d.selectFrom('journal_head').select(['position', 'pruned_through']).where('id', '=', 1))
+          const through = Number(h?.pruned_through ?? 0)
+          if (after < through) {
+            throw new CursorExpiredError(`[${ctx.name}] the journal was pruned through position ${through}; position ${after} is gone`, after, through)
+          }
+        }
+        return carriers.map((r) => ({ position: Number(r.position), body: r.body }))
+      })
+      const entries: JournalEntry[] = found.map((r, i) => ({ position: r.position, signal: signalFromJson(bodies[i]!, r.position) }))
       // The page is in position order; a join promises no order, so make sure (a no-op on sorted input).
       return entries.sort((a, b) => a.position - b.position)
     },

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3'
 import { SqliteDialect } from 'kysely'
 import { resolve } from 'node:path'
 import { createSqlStore, type GroupCommitTuning, type Serializer, type SqlStore } from '@jido-messaging/store-sql'
+import { backgroundCheckpoints } from './checkpointer.js'
 import { withStatementCache } from './statement-cache.js'
 
 /** The options of a store on this thread (what the worker receives, minus `thread`). */
@@ -10,6 +11,8 @@ export interface InThreadOptions {
   autoMigrate?: boolean
   busyTimeoutMs?: number
   walAutoCheckpointPages?: number
+  walCheckpoint?: 'background' | 'inline'
+  walCheckpointIntervalMs?: number
   groupCommit?: Partial<GroupCommitTuning>
 }
 
@@ -63,11 +66,29 @@ export function createInThreadStore(options: InThreadOptions): SqlStore {
   const busyTimeoutMs = options.busyTimeoutMs ?? 5000
   const walPages = options.walAutoCheckpointPages ?? 4000
   const serializeWrites = serializerFor(options.filename)
+  const mode = options.walCheckpoint ?? 'background'
+  if (mode !== 'background' && mode !== 'inline') throw new TypeError(`[store-sqlite] walCheckpoint must be 'background' or 'inline', not ${String(mode)}`)
+  const background = mode === 'background'
+  const intervalMs = Math.max(10, Math.trunc(options.walCheckpointIntervalMs ?? 100))
   return createSqlStore({
     name: 'store-sqlite',
     kind: 'sqlite',
     target: options.filename,
-    connect: () => new SqliteDialect({ database: withStatementCache(openDatabase(options.filename, busyTimeoutMs, walPages)) }),
+    connect: () => {
+      const db = openDatabase(options.filename, busyTimeoutMs, walPages)
+      const cached = withStatementCache(db)
+      if (!background || db.memory) return new SqliteDialect({ database: cached })
+      const release = backgroundCheckpoints(options.filename, intervalMs)
+      return new SqliteDialect({
+        database: {
+          prepare: cached.prepare,
+          close: () => {
+            release()
+            cached.close()
+          },
+        },
+      })
+    },
     ...(options.autoMigrate === undefined ? {} : { autoMigrate: options.autoMigrate }),
     ...(options.groupCommit === undefined ? {} : { groupCommit: options.groupCommit }),
     ...(serializeWrites === undefined ? {} : { serializeWrites }),

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3'
+import { existsSync, statSync } from 'node:fs'
 import { isMessagingError, type MessagingStore } from '@jido-messaging/core'
 import { makeBinding, makeMessage, makeRoom } from '@jido-messaging/testing'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -151,5 +152,59 @@ describe('store-sqlite: transactions and group commit', () => {
     await store.stop()
     await Promise.all(pending)
     expect(inspect(filename).prepare('select count(*) as n from messages').get()).toEqual({ n: 50 })
+  })
+})
+
+describe('store-sqlite: WAL checkpoints', () => {
+  const mainFileSize = (filename: string) => statSync(filename).size
+  const walSize = (filename: string) => (existsSync(`${filename}-wal`) ? statSync(`${filename}-wal`).size : 0)
+
+  async function writeMessages(store: MessagingStore, n: number): Promise<void> {
+    const room = await store.createRoom(makeRoom(), [])
+    for (let i = 0; i < n; i += 50) {
+      await Promise.all(Array.from({ length: 50 }, (_, j) => store.saveMessage(makeMessage(room.id, { content: [{ type: 'text', text: `m${i + j} ${'x'.repeat(400)}` }] }))))
+    }
+  }
+
+  async function until(check: () => boolean, what: string): Promise<void> {
+    for (let waited = 0; !check(); waited += 20) {
+      if (waited > 30_000) throw new Error(`timed out waiting for ${what}`)
+      await new Promise((r) => setTimeout(r, 20))
+    }
+  }
+
+  it('by default a background thread copies the WAL into the database file, without the writers\' autocheckpoint', { timeout: 60_000 }, async () => {
+    const db = tempDatabase()
+    // Autocheckpoint off: only the background thread can move pages into the main file.
+    const store = createSqliteStore({ filename: db.filename, walAutoCheckpointPages: 0, walCheckpointIntervalMs: 20 })
+    cleanups.push(db.remove, () => store.stop())
+    await store.start()
+    const before = mainFileSize(db.filename)
+    await writeMessages(store, 500)
+    expect(walSize(db.filename)).toBeGreaterThan(100_000)
+    await until(() => mainFileSize(db.filename) > before + 100_000, 'the background checkpoint')
+    // Stopping releases the thread's connection: the file can be opened exclusively afterwards.
+    await store.stop()
+    const raw = new Database(db.filename)
+    raw.pragma('locking_mode = EXCLUSIVE')
+    raw.prepare('begin exclusive').run()
+    raw.prepare('commit').run()
+    raw.close()
+  })
+
+  it("walCheckpoint 'inline' leaves the copying to SQLite's autocheckpoint in the committing connection", { timeout: 60_000 }, async () => {
+    const db = tempDatabase()
+    const store = createSqliteStore({ filename: db.filename, walAutoCheckpointPages: 0, walCheckpoint: 'inline' })
+    cleanups.push(db.remove, () => store.stop())
+    await store.start()
+    const before = mainFileSize(db.filename)
+    await writeMessages(store, 500)
+    await new Promise((r) => setTimeout(r, 300))
+    expect(mainFileSize(db.filename)).toBe(before)
+    expect(walSize(db.filename)).toBeGreaterThan(100_000)
+  })
+
+  it('rejects an unknown walCheckpoint mode', () => {
+    expect(() => createSqliteStore({ filename: ':memory:', walCheckpoint: 'sometimes' as 'inline' })).toThrow(/walCheckpoint/)
   })
 })

@@ -25,7 +25,15 @@ export type {
   ScriptedFailure,
 } from './adapter-conformance/index.js'
 export { startWebhookReceiver } from './fakes/webhook-receiver.js'
-export type { ReceivedBody, ReceivedDelivery, ScriptedResponse, WebhookReceiver, WebhookReceiverOptions } from './fakes/webhook-receiver.js'
+export type {
+  ReceivedBody,
+  ReceivedDelivery,
+  ReceivedEdit,
+  ReceivedTyping,
+  ScriptedResponse,
+  WebhookReceiver,
+  WebhookReceiverOptions,
+} from './fakes/webhook-receiver.js'
 export { webhookAdapterFake, type WebhookAdapterFake } from './fakes/webhook-fake.js'
 export { checkJidoSignature, jidoSignature, signedWebhookRequest, unsignedWebhookRequest, type SignedRequestOptions } from './fakes/webhook-signing.js'
 export { bridgeConformance, type BridgeConformanceOptions } from './bridge-conformance/index.js'

@@ -4,6 +4,7 @@ import type { Signal } from '../contracts/signal-bus.js'
 import type { MessagingStore } from '../contracts/store.js'
 import { nowIso } from '../ids.js'
 import type { ContentBlock, Message, Participant, Thread } from '../model.js'
+import { StreamedReply, type LiveRoute } from '../outbound/stream.js'
 import type { FeedSubscription } from '../signals/feed.js'
 import { positionOf } from '../signals/factory.js'
 import { SignalTypes } from '../signals/types.js'
@@ -12,8 +13,14 @@ import type { AgentContext, AgentReply, AgentSpec } from './types.js'
 export interface RunnerDeps {
   ctx: Context
   store: MessagingStore & AgentStore
-  /** Posts the agent's reply (through postMessage with delivery). */
-  post(message: { roomId: string; senderId: string; content: ContentBlock[]; threadId?: string; replyToId?: string; agentId: string }, causationId: string): Promise<Message>
+  /**
+   * Posts the agent's reply (through postMessage with delivery). `previews`: platform messages already
+   * showing it (a streamed reply), by conversation key; their deliveries edit them.
+   */
+  post(message: { roomId: string; senderId: string; content: ContentBlock[]; threadId?: string; replyToId?: string; agentId: string }, causationId: string,
+    previews?: Record<string, string>): Promise<Message>
+  /** The platforms a reply would reach now, for typing and streamed previews (none without the bridge runtime). */
+  liveRoutes?(draft: { roomId: string; threadId?: string; replyToId?: string }): Promise<LiveRoute[]>
   /** Consecutive agent-authored messages after which an agent message triggers no agent (default 3). */
   maxAgentTurns: number
   onError(error: unknown, where: string): void
@@ -291,6 +298,10 @@ export class AgentRunner {
     const started = Date.now()
     const timeoutMs = this.spec.timeoutMs ?? DEFAULT_TIMEOUT_MS
     let timer: NodeJS.Timeout | undefined
+    // Typing while the handler runs, and the reply streamed where platforms can edit: the routes are
+    // looked up alongside the handler's own reads, never before it starts.
+    const presence = this.presence(job, controller.signal)
+    let streamed: Promise<void> | undefined
     try {
       void this.announce(SignalTypes.agentStarted, this.data(job), job.signal.id)
       const [room, sender, history] = await Promise.all([
@@ -314,7 +325,13 @@ export class AgentRunner {
         reply: async (content) => {
           if (controller.signal.aborted) throw controller.signal.reason instanceof Error ? controller.signal.reason : new Error('the handler was aborted')
           replied = true
-          return this.reply(job, content)
+          if (typeof content === 'string' || Array.isArray(content)) return this.reply(job, content)
+          // A streamed reply through ctx.reply: streamed like a returned one, then stored.
+          const whole = this.stream(content as AsyncIterable<string>, await presence, controller.signal)
+          streamed = whole.then(() => undefined, () => undefined)
+          const { content: blocks, previews } = await whole
+          if (blocks === null) throw new Error('the streamed reply was empty')
+          return this.reply(job, blocks, previews)
         },
       }
       const timeout = new Promise<never>((_, reject) => {
@@ -326,17 +343,18 @@ export class AgentRunner {
         }, timeoutMs)
       })
       const result = await Promise.race([Promise.resolve(this.spec.handler(job.message, context)), timeout])
-      const content = await Promise.race([this.collect(result), timeout])
+      const { content, previews } = await Promise.race([this.collect(result, presence, controller.signal), timeout])
       if (controller.signal.aborted) throw controller.signal.reason instanceof Error ? controller.signal.reason : new Error('the handler was aborted')
       clearTimeout(timer)
       this.controllers.delete(controller)
+      void presence.then((p) => p.stopTyping())
       // The lane's next handler may start while this reply commits; replies of a lane are still stored
       // in order (each waits for the one before it), and the checkpoint passes the message only after.
       const previous = lane.replying
       const finishing = (async () => {
         await previous
         if (content !== null) {
-          await this.reply(job, content)
+          await this.reply(job, content, previews)
           replied = true
         }
       })().then(
@@ -349,9 +367,37 @@ export class AgentRunner {
       void this.announce(SignalTypes.agentFailed, { ...this.data(job), error: error instanceof Error ? error.message : String(error),
         reason: controller.signal.aborted ? 'timeout' : 'error', durationMs: Date.now() - started }, job.signal.id)
       clearTimeout(timer)
+      if (!controller.signal.aborted) controller.abort(error)
       this.controllers.delete(controller)
+      // A preview already on a platform is marked as cut short: nothing will be stored for it.
+      this.track(presence.then(async (p) => {
+        await streamed
+        await p.abandon()
+      }).catch((e: unknown) => this.deps.onError(e, `agent ${this.registration.agentId} stream`)))
       this.finish(job)
     }
+  }
+
+  /** The job's typing and stream, once its routes are known (none: a reply that is only stored). */
+  private presence(job: Job, signal: AbortSignal): Promise<StreamedReply> {
+    const live = this.deps.liveRoutes
+    const threadId = job.thread?.id ?? job.message.threadId
+    const routes = live === undefined
+      ? Promise.resolve([])
+      : live({ roomId: job.message.roomId, replyToId: job.message.id, ...(threadId === undefined ? {} : { threadId }) })
+        .catch((error: unknown) => {
+          this.deps.onError(error, `agent ${this.registration.agentId} routes`)
+          return []
+        })
+    return routes.then((r) => {
+      const reply = new StreamedReply(r, {
+        ...(this.spec.streaming?.editIntervalMs === undefined ? {} : { editIntervalMs: this.spec.streaming.editIntervalMs }),
+        ...(this.spec.streaming?.typingIntervalMs === undefined ? {} : { typingIntervalMs: this.spec.streaming.typingIntervalMs }),
+        onError: (error, where) => this.deps.onError(error, `agent ${this.registration.agentId}: ${where}`),
+      })
+      if (!signal.aborted && this.spec.streaming?.typing !== false) reply.startTyping()
+      return reply
+    })
   }
 
   private finish(job: Job): void {
@@ -359,26 +405,51 @@ export class AgentRunner {
     this.done(job.position)
   }
 
-  /** The handler's result as reply content (a stream is read to its end; streaming to platforms is not yet done). */
-  private async collect(result: AgentReply): Promise<ContentBlock[] | null> {
-    if (result === null || result === undefined) return null
-    if (typeof result === 'string') return result.length === 0 ? null : [{ type: 'text', text: result }]
-    if (Array.isArray(result)) return result.length === 0 ? null : result
-    if (typeof (result as AsyncIterable<string>)[Symbol.asyncIterator] === 'function') {
-      let text = ''
-      for await (const piece of result as AsyncIterable<string>) text += piece
-      return text.length === 0 ? null : [{ type: 'text', text }]
-    }
+  /**
+   * The handler's result as reply content. A stream is read to its end, shown meanwhile as one message
+   * edited as text arrives on the platforms that can edit; `previews` are those platform messages.
+   */
+  private async collect(result: AgentReply, presence: Promise<StreamedReply>, signal: AbortSignal): Promise<{ content: ContentBlock[] | null; previews?: Record<string, string> }> {
+    if (result === null || result === undefined) return { content: null }
+    if (typeof result === 'string') return { content: result.length === 0 ? null : [{ type: 'text', text: result }] }
+    if (Array.isArray(result)) return { content: result.length === 0 ? null : result }
+    if (typeof (result as AsyncIterable<string>)[Symbol.asyncIterator] === 'function') return this.stream(result as AsyncIterable<string>, await presence, signal)
     throw new TypeError(`agent ${this.registration.agentId} returned ${typeof result}: expected a string, content blocks, an async iterable of strings or null`)
   }
 
-  private reply(job: Job, content: string | ContentBlock[]): Promise<Message> {
+  /** Reads a streamed reply to its end (or until `signal` aborts, which closes the iterator), updating the previews. */
+  private async stream(source: AsyncIterable<string>, reply: StreamedReply, signal: AbortSignal): Promise<{ content: ContentBlock[] | null; previews: Record<string, string> }> {
+    const iterator = source[Symbol.asyncIterator]()
+    const aborted = new Promise<never>((_, reject) => {
+      const fail = () => reject(signal.reason instanceof Error ? signal.reason : new Error('the handler was aborted'))
+      if (signal.aborted) fail()
+      else signal.addEventListener('abort', fail, { once: true })
+    })
+    aborted.catch(() => undefined)
+    let text = ''
+    try {
+      for (;;) {
+        const next = await Promise.race([iterator.next(), aborted])
+        if (next.done) break
+        if (typeof next.value !== 'string') throw new TypeError(`agent ${this.registration.agentId} streamed a ${typeof next.value}: expected strings`)
+        text += next.value
+        reply.update(text)
+      }
+    } catch (error) {
+      void Promise.resolve(iterator.return?.()).catch(() => undefined)
+      throw error
+    }
+    const previews = await reply.finish()
+    return { content: text.length === 0 ? null : [{ type: 'text', text }], previews }
+  }
+
+  private reply(job: Job, content: string | ContentBlock[], previews?: Record<string, string>): Promise<Message> {
     const blocks: ContentBlock[] = typeof content === 'string' ? [{ type: 'text', text: content }] : content
     const threadId = job.thread?.id ?? job.message.threadId
     return this.deps.post({
       roomId: job.message.roomId, senderId: this.registration.participantId, content: blocks, replyToId: job.message.id,
       agentId: this.registration.agentId, ...(threadId === undefined ? {} : { threadId }),
-    }, job.signal.id)
+    }, job.signal.id, previews !== undefined && Object.keys(previews).length > 0 ? previews : undefined)
   }
 
   /** A position is finished: the checkpoint may pass it once every earlier one has finished too. */

@@ -21,8 +21,11 @@ export interface AgentContext {
   skipped: Message[]
   /** Aborted when the handler times out or the runner stops. */
   signal: AbortSignal
-  /** Posts a reply from the agent in the message's thread (delivered to the room's platforms by its routing policy). */
-  reply(content: string | ContentBlock[]): Promise<Message>
+  /**
+   * Posts a reply from the agent in the message's thread (delivered to the room's platforms by its
+   * routing policy). An async iterable of strings is streamed like a returned one, then stored.
+   */
+  reply(content: string | ContentBlock[] | AsyncIterable<string>): Promise<Message>
   /** The `room.message_added` signal that triggered the handler. */
   trigger: Signal
 }
@@ -49,6 +52,15 @@ export interface AgentSpec {
   catchUp?: { maxAgeMs?: number }
   /** Messages of the conversation given to the handler in `ctx.messages` (default 20). */
   historyLimit?: number
+  /** Typing and streamed replies on the room's platforms. */
+  streaming?: {
+    /** Show typing while the handler runs, where the adapter can (default true). */
+    typing?: boolean
+    /** Least time between two edits of a streamed reply's platform message (default 1000 ms; never faster than the bridge's per-conversation rate). */
+    editIntervalMs?: number
+    /** How often typing is renewed (default 4000 ms). */
+    typingIntervalMs?: number
+  }
 }
 
 export interface AgentInfo {

@@ -22,6 +22,11 @@ const AgentSpecSchema = z.strictObject({
   respondToAgents: z.boolean().optional(),
   catchUp: z.strictObject({ maxAgeMs: z.number().int().min(0).optional() }).optional(),
   historyLimit: z.number().int().min(1).max(1000).optional(),
+  streaming: z.strictObject({
+    typing: z.boolean().optional(),
+    editIntervalMs: z.number().int().min(0).max(600_000).optional(),
+    typingIntervalMs: z.number().int().min(500).max(600_000).optional(),
+  }).optional(),
 })
 
 export interface AgentsOptions {
@@ -38,7 +43,7 @@ type Store = MessagingStore
 export function agentsApi(
   ctx: Context,
   post: (attrs: { roomId: string; senderId: string; role: 'assistant'; content: ContentBlock[]; threadId?: string; replyToId?: string; metadata: Record<string, unknown> },
-    options: CommandOptions & { deliver?: boolean }) => Promise<{ message: Message }>,
+    options: CommandOptions & { deliver?: boolean }, previews?: Record<string, string>) => Promise<{ message: Message }>,
   options: AgentsOptions,
   onError: (error: unknown, where: string) => void,
 ) {
@@ -53,10 +58,12 @@ export function agentsApi(
     store,
     maxAgentTurns,
     onError,
-    post: async (m: { roomId: string; senderId: string; content: ContentBlock[]; threadId?: string; replyToId?: string; agentId: string }, causationId: string) => {
+    post: async (m: { roomId: string; senderId: string; content: ContentBlock[]; threadId?: string; replyToId?: string; agentId: string }, causationId: string,
+      previews?: Record<string, string>) => {
       const { agentId, ...rest } = m
-      return (await post({ ...rest, role: 'assistant', metadata: { agentId } }, { causationId, deliver: true })).message
+      return (await post({ ...rest, role: 'assistant', metadata: { agentId } }, { causationId, deliver: true }, previews)).message
     },
+    ...(ctx.outbound === undefined ? {} : { liveRoutes: ctx.outbound.liveRoutes }),
   }
 
   async function startRunner(runner: AgentRunner): Promise<void> {

@@ -14,7 +14,9 @@ export interface CommandOptions {
 /** How postMessage reaches the bridge runtime when asked to deliver (set by createMessaging). */
 export interface OutboundHooks {
   /** The outbox rows for a message by the room's routing policy (none when it has no route). */
-  plan(message: import('../model.js').Message): Promise<import('../contracts/runtime-store.js').OutboxDelivery[]>
+  plan(message: import('../model.js').Message, previews?: Record<string, string>): Promise<import('../contracts/runtime-store.js').OutboxDelivery[]>
+  /** Where a message posted now would go first, with direct calls for streamed previews and typing. */
+  liveRoutes(draft: { roomId: string; threadId?: string; replyToId?: string }): Promise<import('../outbound/stream.js').LiveRoute[]>
   commit(message: import('../model.js').Message, deliveries: import('../contracts/runtime-store.js').OutboxDelivery[], journal: JournalWrite<import('../contracts/runtime-store.js').CommitMessageResult>): Promise<import('../model.js').Message>
   kick(): void
 }

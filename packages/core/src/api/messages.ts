@@ -194,7 +194,20 @@ export function messagesApi(ctx: Context) {
      * once committed, in commit order per room. With `deliver: true` the message is also routed to the
      * room's bound platforms by its routing policy, its deliveries committed to the outbox with it.
      */
-    async postMessage(attrs: MessageInput, options: CommandOptions & { deliver?: boolean } = {}): Promise<PostMessageResult> {
+    postMessage(attrs: MessageInput, options: CommandOptions & { deliver?: boolean } = {}): Promise<PostMessageResult> {
+      return post(attrs, options)
+    },
+
+    /**
+     * Internal (not part of the public API): postMessage with `previews`, platform messages already
+     * showing the message by conversation key (a streamed agent reply); their first deliveries edit them.
+     */
+    postWithPreviews(attrs: MessageInput, options: CommandOptions & { deliver?: boolean }, previews?: Record<string, string>): Promise<PostMessageResult> {
+      return post(attrs, options, previews)
+    },
+  }
+
+  async function post(attrs: MessageInput, options: CommandOptions & { deliver?: boolean }, previews?: Record<string, string>): Promise<PostMessageResult> {
       const message = makeMessage(parse(MessageInputSchema, attrs, 'message'))
       const outbound = options.deliver ? ctx.outbound : undefined
       if (options.deliver && !outbound) {
@@ -216,18 +229,21 @@ export function messagesApi(ctx: Context) {
       await checkThread(message)
       let written: Message
       let j: Emittable
+      let planned = 0
       if (!outbound) {
         const inserted = journal<Message>(signalsOf)
         written = await store.insertMessage(message, inserted)
         j = inserted
       } else {
         const committed = journal<CommitMessageResult>((r) => (r.status === 'created' ? signalsOf(r.message) : []))
-        written = await outbound.commit(message, await outbound.plan(message), committed)
+        const deliveries = await outbound.plan(message, previews)
+        planned = deliveries.length
+        written = await outbound.commit(message, deliveries, committed)
         j = committed
       }
       const signals = emit(ctx, j)
-      outbound?.kick()
+      // Only a message with deliveries gives the delivery worker something to do.
+      if (planned > 0) outbound?.kick()
       return { message: written, signals }
-    },
   }
 }

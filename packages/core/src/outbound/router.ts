@@ -9,10 +9,12 @@ import type { Signal } from '../contracts/signal-bus.js'
 import type { MessagingStore, UpdateResult } from '../contracts/store.js'
 import { MessagingError, NotFoundError } from '../errors.js'
 import { newId, nowIso } from '../ids.js'
-import { ContentBlockSchema, type ContentBlock, type Message } from '../model.js'
+import { ContentBlockSchema, type BridgeConfig, type ContentBlock, type Message, type RoomBinding, type RoutingPolicy } from '../model.js'
 import { SignalTypes } from '../signals/types.js'
 import { parse, requireId } from '../validate.js'
+import { DEFAULT_MASS_MENTIONS, neutralizeMassMentions } from './chunker.js'
 import { outboundPartsOf, planDeliveries, resolveRoutes, selectRoutes, type OutboundRoute } from './routes.js'
+import type { LiveRoute } from './stream.js'
 
 const RouteOutboundOptionsSchema = z.strictObject({
   threadId: z.string().min(1).optional(),
@@ -85,7 +87,19 @@ export function summarizeDeliveries(deliveries: OutboxDelivery[]): RouteDelivery
 
 const isFinal = (d: OutboxDelivery) => d.status === 'sent' || d.status === 'failed' || d.status === 'dead_lettered'
 
-export function outboundApi(ctx: Context, store: FullStore, registry: AdapterRegistry, kick: () => void) {
+/** Cached reads of the routing topology (the messaging instance's read cache); default: the store. */
+export interface TopologyReads {
+  routingPolicy(roomId: string): Promise<RoutingPolicy | null>
+  bindings(roomId: string): Promise<RoomBinding[]>
+  bridgeConfig(id: string): Promise<BridgeConfig | null>
+}
+
+export function outboundApi(ctx: Context, store: FullStore, registry: AdapterRegistry, kick: () => void, reads?: TopologyReads) {
+  // Posted messages and agents' live routes read the topology through the cache (seen within its ttl
+  // after another process changes it; at once after a change through this instance).
+  const topology = reads === undefined
+    ? store
+    : { getRoutingPolicy: (id: string) => reads.routingPolicy(id), listRoomBindings: (id: string) => reads.bindings(id), getBridgeConfig: (id: string) => reads.bridgeConfig(id) }
   const waiters = new Map<string, Set<() => void>>()
 
   function notify(messageId: string): void {
@@ -186,20 +200,77 @@ export function outboundApi(ctx: Context, store: FullStore, registry: AdapterReg
     }
   }
 
-  /** Outbox rows for a message posted with `deliver`, by the room's policy; the failover list goes in its metadata. */
-  async function planPosted(message: Message): Promise<OutboxDelivery[]> {
-    const policy = await store.getRoutingPolicy(message.roomId)
-    const routes = await resolveRoutes(store, registry, message.roomId, policy)
+  /**
+   * Outbox rows for a message posted with `deliver`, by the room's policy; the failover list goes in its
+   * metadata. `previews`: platform messages already showing this message (a streamed reply), by
+   * conversation key; the first chunk's delivery there carries that id, so the worker edits it.
+   */
+  async function planPosted(message: Message, previews?: Record<string, string>): Promise<OutboxDelivery[]> {
+    const policy = await topology.getRoutingPolicy(message.roomId)
+    const routes = await resolveRoutes(topology, registry, message.roomId, policy)
     const { now: chosen, failover } = selectRoutes(routes, policy)
     if (chosen.length === 0) return []
     message.metadata = { ...message.metadata, routing: { deliveryMode: policy?.deliveryMode ?? 'best_effort', failover } }
-    return plan(message, chosen, false, message.insertedAt)
+    const deliveries = await plan(message, chosen, false, message.insertedAt)
+    if (previews !== undefined) {
+      for (const d of deliveries) {
+        const id = previews[d.conversationKey]
+        if (d.chunkIndex === 0 && id !== undefined && d.media === undefined) d.externalMessageId = id
+      }
+    }
+    return deliveries
+  }
+
+  /**
+   * The platforms a message posted now into the room (in that thread, replying to that message) would
+   * reach first by the routing policy, with direct calls for a streamed preview and typing. Text goes
+   * out as the outbox would send it (mass mentions neutralized), to the target its first chunk gets.
+   */
+  async function liveRoutes(draft: { roomId: string; threadId?: string; replyToId?: string }): Promise<LiveRoute[]> {
+    const policy = await topology.getRoutingPolicy(draft.roomId)
+    const { now: chosen } = selectRoutes(await resolveRoutes(topology, registry, draft.roomId, policy), policy)
+    if (chosen.length === 0) return []
+    const thread = draft.threadId === undefined ? null : await store.getThread(draft.threadId)
+    const replyTo = draft.replyToId === undefined ? null : await store.getMessage(draft.replyToId)
+    const now = nowIso()
+    const probe = { id: 'msg_probe', roomId: draft.roomId, senderId: 'probe', role: 'assistant', content: [], status: 'sending', reactions: {},
+      receipts: {}, metadata: {}, insertedAt: now, updatedAt: now } as Message
+    const out: LiveRoute[] = []
+    for (const route of chosen) {
+      const adapter = registry.get(route.adapter)
+      const config = await topology.getBridgeConfig(route.bridgeId)
+      if (!adapter || !config) continue
+      const [target] = planDeliveries(probe, route, '.', {}, { thread, replyTo, now })
+      if (!target) continue
+      const mentions = adapter.massMentions ?? DEFAULT_MASS_MENTIONS
+      const safe = (text: string) => neutralizeMassMentions(text, mentions)
+      const bridge = () => registry.context(config)
+      const rate = ((config.options['rateLimit'] as { perConversation?: { perSecond?: number } } | undefined)?.perConversation?.perSecond)
+        ?? adapter.rateLimits?.perConversation?.perSecond ?? 5
+      const where = { externalRoomId: target.externalRoomId, ...(target.externalThreadId === undefined ? {} : { externalThreadId: target.externalThreadId }) }
+      out.push({
+        bridgeId: route.bridgeId,
+        conversationKey: target.conversationKey,
+        textLimit: route.textLimit,
+        canEdit: adapter.edit !== undefined && adapter.send !== undefined && adapter.capabilities.edit === 'native',
+        canType: adapter.startTyping !== undefined && adapter.capabilities.typing !== 'unsupported',
+        minIntervalMs: rate > 0 ? Math.ceil(1000 / rate) : 1000,
+        send: async (text) => (await adapter.send!(bridge(), {
+          deliveryId: newId('delivery'), ...where, text: safe(text),
+          ...(target.externalReplyToId === undefined ? {} : { externalReplyToId: target.externalReplyToId }),
+        })).externalMessageId,
+        edit: (externalMessageId, text) => adapter.edit!(bridge(), { ...where, externalMessageId, text: safe(text) }),
+        typing: () => adapter.startTyping!(bridge(), where),
+      })
+    }
+    return out
   }
 
   return {
     onSettled,
     hooks: {
       plan: planPosted,
+      liveRoutes,
       async commit(message: Message, deliveries: OutboxDelivery[], journal: JournalWrite<CommitMessageResult>): Promise<Message> {
         const result = await store.commitMessage({ message, deliveries, journal })
         if (result.status !== 'created') throw new MessagingError('[core] message was committed already', { code: 'CONFLICT' })

@@ -138,7 +138,10 @@ export class DeliveryWorker {
     }
     try {
       const adapter = this.registry.require(config)
-      if (!adapter.send) throw new AdapterError(`adapter ${adapter.name} cannot send`, { retryable: false })
+      // A delivery that already has its platform message (a streamed reply's preview, see stream.ts)
+      // finishes it: the platform message is edited to this chunk's text rather than sent again.
+      const finishing = delivery.externalMessageId !== undefined && adapter.edit !== undefined && adapter.capabilities.edit !== 'unsupported'
+      if (!finishing && !adapter.send) throw new AdapterError(`adapter ${adapter.name} cannot send`, { retryable: false })
       const bridge = this.registry.context(config)
       const limits = this.limitsFor(adapter.rateLimits, config.options)
       const wait = Math.max(
@@ -146,7 +149,14 @@ export class DeliveryWorker {
         this.buckets.reserve(`c\u0000${delivery.conversationKey}`, limits.perConversation),
       )
       if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-      const result = await adapter.send(bridge, {
+      const result = finishing
+        ? await adapter.edit!(bridge, {
+          externalRoomId: delivery.externalRoomId,
+          externalMessageId: delivery.externalMessageId!,
+          text: delivery.text,
+          ...(delivery.externalThreadId === undefined ? {} : { externalThreadId: delivery.externalThreadId }),
+        }).then(() => ({ externalMessageId: delivery.externalMessageId! }))
+        : await adapter.send!(bridge, {
         deliveryId: delivery.id,
         externalRoomId: delivery.externalRoomId,
         text: delivery.text,

@@ -8,7 +8,7 @@ export interface BridgeConformanceOptions {
   create: () => MessagingStore | Promise<MessagingStore>
   destroy?: (store: MessagingStore) => Promise<void> | void
   /** The generic webhook adapter factory (`createWebhookAdapter` from @jido-messaging/adapter-webhook). */
-  createWebhookAdapter: (config?: { textLimit?: number; timeoutMs?: number }) => PlatformAdapter
+  createWebhookAdapter: (config?: { textLimit?: number; timeoutMs?: number; edit?: boolean; typing?: boolean }) => PlatformAdapter
 }
 
 export const INBOUND_SECRET = 'inbound-secret'
@@ -33,7 +33,7 @@ export function useBridge(options: BridgeConformanceOptions) {
     for (const c of cleanups.splice(0).reverse()) await c()
   })
 
-  return async function setup(extra: Partial<MessagingOptions> = {}, adapterConfig: { textLimit?: number } = {}): Promise<BridgeHarness> {
+  return async function setup(extra: Partial<MessagingOptions> = {}, adapterConfig: { textLimit?: number; edit?: boolean; typing?: boolean } = {}): Promise<BridgeHarness> {
     const store = await options.create()
     const messaging = createMessaging({
       store,

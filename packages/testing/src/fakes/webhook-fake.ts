@@ -131,8 +131,10 @@ export function webhookAdapterFake(options: { secret?: string; bridgeId?: string
         { name: 'signature without the v1= prefix', request: withHeaders({ 'x-jido-timestamp': String(now), 'x-jido-signature': jidoSignature(secret, now, good.rawBody).slice(3) }) },
       ]
     },
+    // Grouped by kind (sends, then edits, then typing), each kind in arrival order; the suite filters by kind.
     operations() {
-      return current().deliveries.map((d): FakeOperation => ({
+      const r = current()
+      const sends = r.deliveries.map((d): FakeOperation => ({
         op: 'send',
         externalRoomId: d.body.room,
         externalMessageId: d.id,
@@ -140,6 +142,9 @@ export function webhookAdapterFake(options: { secret?: string; bridgeId?: string
         ...(d.body.thread !== undefined ? { externalThreadId: d.body.thread } : {}),
         ...(d.body.replyTo !== undefined ? { externalReplyToId: d.body.replyTo } : {}),
       }))
+      const edits = r.edits.map((e): FakeOperation => ({ op: 'edit', externalRoomId: e.room, externalMessageId: e.messageId, text: e.text }))
+      const typing = r.typing.map((t): FakeOperation => ({ op: 'startTyping', externalRoomId: t.room, ...(t.thread !== undefined ? { externalThreadId: t.thread } : {}) }))
+      return [...sends, ...edits, ...typing]
     },
     failNext(count, failure) {
       current().failNext(count, failure)

@@ -4,10 +4,11 @@ import { checkJidoSignature } from './webhook-signing.js'
 import { readBody } from './http.js'
 
 // A stateful fake of the system behind adapter-webhook's `options.outboundUrl`: it checks every
-// signature, deduplicates by deliveryId as SPEC 6.1 asks receivers to, and records what it accepted,
-// so tests assert on what reached the other side rather than on mocks.
+// signature, deduplicates sends by deliveryId as SPEC 6.1 asks receivers to, applies edits to the
+// messages it assigned, and records what it accepted, so tests assert on what reached the other side
+// rather than on mocks.
 
-/** The outbound body as the receiver saw it. */
+/** A send body as the receiver saw it (a body without `action`). */
 export interface ReceivedBody {
   deliveryId: string
   room: string
@@ -26,6 +27,24 @@ export interface ReceivedDelivery {
   path: string
 }
 
+/** An accepted `{ action: 'edit' }` body, stamped with the time it arrived. */
+export interface ReceivedEdit {
+  room: string
+  messageId: string
+  text: string
+  thread?: string
+  /** `Date.now()` on arrival. */
+  at: number
+}
+
+/** An accepted `{ action: 'typing' }` body, stamped with the time it arrived. */
+export interface ReceivedTyping {
+  room: string
+  thread?: string
+  /** `Date.now()` on arrival. */
+  at: number
+}
+
 /** A scripted answer: `status`, an optional `Retry-After` (seconds) and an optional JSON body. */
 export interface ScriptedResponse {
   status: number
@@ -37,15 +56,21 @@ export interface WebhookReceiver {
   /** The URL to use as a bridge's `options.outboundUrl`. */
   readonly url: string
   readonly secret: string
-  /** Accepted deliveries, one per deliveryId, in arrival order. */
+  /** Accepted sends, one per deliveryId, in arrival order (edits and typing are not deliveries). */
   readonly deliveries: readonly ReceivedDelivery[]
+  /** Accepted edits, in arrival order; an edit of an id the receiver never assigned is answered 404 instead. */
+  readonly edits: readonly ReceivedEdit[]
+  /** Accepted typing notices, in arrival order. */
+  readonly typing: readonly ReceivedTyping[]
+  /** The current text of a message the receiver assigned: its send's text, replaced by each accepted edit. */
+  textOf(messageId: string): string | undefined
   /** Every POST that arrived, accepted or not. */
   readonly attempts: number
-  /** Accepted POSTs whose deliveryId had been seen before. */
+  /** Accepted sends whose deliveryId had been seen before. */
   readonly duplicates: number
   /** POSTs refused with 401 (bad, missing or stale signature). */
   readonly rejectedSignatures: number
-  /** The next `count` correctly signed POSTs get `response` and are not recorded. */
+  /** The next `count` correctly signed POSTs, whatever their action, get `response` and are not recorded. */
   failNext(count: number, response: ScriptedResponse): void
   /** The next accepted POST is recorded at once but answered `ms` later (for timeouts). */
   delayNext(ms: number): void
@@ -65,6 +90,9 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions = {})
   const now = options.now ?? Date.now
   const deliveries: ReceivedDelivery[] = []
   const byDeliveryId = new Map<string, ReceivedDelivery>()
+  const edits: ReceivedEdit[] = []
+  const typing: ReceivedTyping[] = []
+  const texts = new Map<string, string>()
   const failures: ScriptedResponse[] = []
   const delays: number[] = []
   const timers = new Set<{ timer: NodeJS.Timeout; release: () => void }>()
@@ -87,18 +115,33 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions = {})
       const extra: Record<string, string> = failure.retryAfterSeconds === undefined ? {} : { 'retry-after': String(failure.retryAfterSeconds) }
       return reply(res, failure.status, failure.body ?? error('SCRIPTED', `scripted ${failure.status}`), extra)
     }
-    const body = parseBody(rawBody)
-    if (typeof body === 'string') return reply(res, 400, error('VALIDATION', body))
-    let delivery = byDeliveryId.get(body.deliveryId)
-    if (delivery) duplicates += 1
-    else {
-      delivery = { deliveryId: body.deliveryId, id: `wh_${deliveries.length + 1}`, body, rawBody, headers, path: req.url ?? '/' }
-      deliveries.push(delivery)
-      byDeliveryId.set(body.deliveryId, delivery)
+    const parsed = parseBody(rawBody)
+    if (typeof parsed === 'string') return reply(res, 400, error('VALIDATION', parsed))
+    let answer: unknown
+    if (parsed.action === 'send') {
+      const body = parsed.body
+      let delivery = byDeliveryId.get(body.deliveryId)
+      if (delivery) duplicates += 1
+      else {
+        delivery = { deliveryId: body.deliveryId, id: `wh_${deliveries.length + 1}`, body, rawBody, headers, path: req.url ?? '/' }
+        deliveries.push(delivery)
+        byDeliveryId.set(body.deliveryId, delivery)
+        texts.set(delivery.id, body.text)
+      }
+      answer = { id: delivery.id }
+    } else if (parsed.action === 'edit') {
+      const { body } = parsed
+      if (!texts.has(body.messageId)) return reply(res, 404, error('NOT_FOUND', `no message ${body.messageId}`))
+      texts.set(body.messageId, body.text)
+      edits.push({ room: body.room, messageId: body.messageId, text: body.text, ...optionalThread(body.thread), at: Date.now() })
+      answer = { ok: true }
+    } else {
+      typing.push({ room: parsed.body.room, ...optionalThread(parsed.body.thread), at: Date.now() })
+      answer = { ok: true }
     }
     const delay = delays.shift()
     if (delay !== undefined) await sleep(delay)
-    reply(res, 200, { id: delivery.id })
+    reply(res, 200, answer)
   }
 
   function sleep(ms: number): Promise<void> {
@@ -122,6 +165,11 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions = {})
     url: `http://127.0.0.1:${port}/outbound`,
     secret,
     deliveries,
+    edits,
+    typing,
+    textOf(messageId) {
+      return texts.get(messageId)
+    },
     get attempts() {
       return attempts
     },
@@ -151,7 +199,13 @@ export async function startWebhookReceiver(options: WebhookReceiverOptions = {})
   }
 }
 
-function parseBody(rawBody: string): ReceivedBody | string {
+type ParsedBody =
+  | { action: 'send'; body: ReceivedBody }
+  | { action: 'edit'; body: { room: string; messageId: string; text: string; thread?: string } }
+  | { action: 'typing'; body: { room: string; thread?: string } }
+
+/** The body by its `action` (none for a send), or what is wrong with it. */
+function parseBody(rawBody: string): ParsedBody | string {
   let body: unknown
   try {
     body = JSON.parse(rawBody)
@@ -160,13 +214,30 @@ function parseBody(rawBody: string): ReceivedBody | string {
   }
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return 'body must be an object'
   const b = body as Record<string, unknown>
-  if (typeof b.deliveryId !== 'string' || b.deliveryId === '') return 'deliveryId must be a non-empty string'
-  if (typeof b.room !== 'string' || b.room === '') return 'room must be a non-empty string'
-  if (typeof b.text !== 'string') return 'text must be a string'
-  for (const key of ['thread', 'replyTo'] as const) {
-    if (b[key] !== undefined && typeof b[key] !== 'string') return `${key} must be a string when present`
+  const problem = (required: readonly string[], text: boolean, optional: readonly string[]): string | undefined => {
+    for (const key of required) if (typeof b[key] !== 'string' || b[key] === '') return `${key} must be a non-empty string`
+    if (text && typeof b.text !== 'string') return 'text must be a string'
+    for (const key of optional) if (b[key] !== undefined && typeof b[key] !== 'string') return `${key} must be a string when present`
+    return undefined
   }
-  return b as unknown as ReceivedBody
+  let found: string | undefined
+  switch (b.action) {
+    case undefined:
+      found = problem(['deliveryId', 'room'], true, ['thread', 'replyTo'])
+      return found ?? { action: 'send', body: b as unknown as ReceivedBody }
+    case 'edit':
+      found = problem(['room', 'messageId'], true, ['thread'])
+      return found ?? { action: 'edit', body: b as unknown as { room: string; messageId: string; text: string; thread?: string } }
+    case 'typing':
+      found = problem(['room'], false, ['thread'])
+      return found ?? { action: 'typing', body: b as unknown as { room: string; thread?: string } }
+    default:
+      return 'action must be "edit" or "typing" when present'
+  }
+}
+
+function optionalThread(thread: string | undefined): { thread?: string } {
+  return thread === undefined ? {} : { thread }
 }
 
 function flatHeaders(req: IncomingMessage): Record<string, string> {

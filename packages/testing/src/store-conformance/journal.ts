@@ -536,6 +536,35 @@ export function journalCases(ctx: SuiteContext): void {
       expect(await read('jido.messaging.room.order')).toEqual(types.slice(0, 2))
     })
 
+    it('signals of one write sharing a data object read back whole, alone, filtered, and after the first is pruned', async () => {
+      const store = ctx.store()
+      const room = await seedRoom(store)
+      const shared: SignalData = { roomId: room.id, message: { id: 'msg_shared', content: [{ type: 'text', text: 'once, "quoted", \\ and ,"data":0,' }] } }
+      const other: SignalData = { roomId: room.id, note: 'own data' }
+      const signals = [
+        testSignal({ roomId: room.id, type: T.messageAdded, data: shared, time: isoAt(10) }),
+        testSignal({ roomId: room.id, type: T.joined, data: other, time: isoAt(10) }),
+        testSignal({ roomId: room.id, type: T.edited, data: shared, time: isoAt(10) }),
+        testSignal({ roomId: room.id, type: 'jido.messaging.message.received', data: shared, time: isoAt(20) }),
+      ]
+      const journal = fixed(signals)
+      await store.appendSignals(journal)
+      const first = journal.firstPosition!
+      expectEntries(await store.readJournal({ after: 0, limit: 100 }), signals, first)
+      // Alone in a page, without the rows that share its data.
+      for (let i = 0; i < signals.length; i++) {
+        const [entry] = await store.readJournal({ after: first + i - 1, limit: 1 })
+        expect(signalToJson(entry!.signal)).toEqual(signalToJson(signals[i]!))
+      }
+      const added = await store.readJournal({ after: 0, limit: 100, typePrefix: T.messageAdded })
+      expect(added.map((e) => e.signal.data)).toEqual([shared])
+      expect((await store.readJournal({ after: 0, limit: 100, roomId: room.id, typePrefix: T.edited })).map((e) => e.signal.data)).toEqual([shared])
+      // Pruning the older three keeps the last one whole.
+      expect(await store.pruneJournal({ before: isoAt(15) })).toBe(3)
+      const rest = await store.readJournal({ after: first + 2, limit: 100 })
+      expect(rest.map((e) => signalToJson(e.signal))).toEqual([signalToJson(signals[3]!)])
+    })
+
     it('200 concurrent journaled writes get distinct positions, each write\'s signals consecutive, all read back in order', async () => {
       const store = ctx.store()
       const room = await seedRoom(store)
