@@ -1,5 +1,5 @@
-// Minimal benchmark helpers: every benchmark measures our code and a raw baseline of the same work in
-// the same run, and prints a plain table with the ratio.
+// Minimal benchmark helpers: every benchmark measures our code and raw baselines in the same run (see
+// BENCHMARKS.md for what each baseline does and does not do), and prints a plain table with the ratios.
 import { createMessaging, type MessagingStore } from '@jido-messaging/core'
 import { performance } from 'node:perf_hooks'
 
@@ -59,15 +59,27 @@ export async function medianLatency(runs: number, op: (i: number) => Promise<unk
 
 /**
  * `postMessage` throughput through `createMessaging` over `store`, with one catch-all subscriber, into
- * `roomId` (a room is created when none is given). Stops the instance (and so the store) after.
+ * `roomId` (a room is created when none is given; it must be empty). Calls are in-process (no HTTP).
+ * Counts the room's stored messages after the run and throws on a shortfall. `commits`, when given,
+ * reads a counter of committed transactions: the result then carries the average rows per transaction
+ * of the measured window. Stops the instance (and so the store) after.
  */
-export async function postMessageRate(store: MessagingStore, count: number, concurrency: number, roomId?: string) {
+export async function postMessageRate(store: MessagingStore, count: number, concurrency: number, roomId?: string, commits?: () => number) {
   const messaging = createMessaging({ store, instanceId: 'bench' })
   await messaging.start()
   messaging.subscribe('jido.messaging.**', () => {})
   const room = roomId ?? (await messaging.createRoom({ name: 'bench' })).id
+  const commitsBefore = commits?.()
   const r = await throughput(count, concurrency, (i) =>
     messaging.postMessage({ roomId: room, senderId: 'user_1', role: 'user', content: [{ type: 'text', text: `message ${i}` }] }))
+  const committed = commits === undefined ? undefined : commits() - commitsBefore!
+  const stored = await store.countMessages(room)
   await messaging.stop()
-  return r
+  if (stored !== count) throw new Error(`[bench] ${stored} messages stored for ${count} posted`)
+  return { ...r, stored, rowsPerCommit: committed ? count / committed : undefined }
+}
+
+/** Checks that a baseline stored what it claims to have written. */
+export function expectStored(what: string, stored: number, expected: number): void {
+  if (stored !== expected) throw new Error(`[bench] ${what}: ${stored} rows stored for ${expected} written`)
 }

@@ -4,13 +4,13 @@ import { createMessaging } from '@jido-messaging/core'
 import { createMemoryStore } from '@jido-messaging/store-memory'
 import { CloudEvent } from 'cloudevents'
 import { randomUUID } from 'node:crypto'
-import { medianLatency, postMessageRate, printTable, throughput } from './harness.js'
+import { expectStored, medianLatency, postMessageRate, printTable, throughput } from './harness.js'
 
 const COUNT = 50_000
 
 async function baselineRate(concurrency: number) {
   const map = new Map<string, unknown>()
-  return throughput(COUNT, concurrency, async (i) => {
+  const r = await throughput(COUNT, concurrency, async (i) => {
     const now = new Date().toISOString()
     const message = { id: randomUUID(), roomId: 'room_1', senderId: 'user_1', role: 'user',
       content: [{ type: 'text', text: `message ${i}` }], status: 'sent', reactions: {}, receipts: {}, metadata: {},
@@ -20,6 +20,8 @@ async function baselineRate(concurrency: number) {
       subject: message.roomId, datacontenttype: 'application/json', data: { roomId: message.roomId, messageId: message.id, message },
       correlationid: randomUUID() })
   })
+  expectStored('Map baseline', map.size, COUNT)
+  return r
 }
 
 async function pageLatency(size: number) {
@@ -44,11 +46,11 @@ export async function run(): Promise<void> {
     rows.push({ case: `postMessage, ${concurrency} caller(s)`, 'ours msg/s': Math.round(ours.opsPerSec),
       'baseline msg/s': Math.round(base.opsPerSec), ratio: ours.opsPerSec / base.opsPerSec, 'ours p50 ms': ours.p50, 'ours p99 ms': ours.p99 })
   }
-  printTable(`store-memory postMessage (${COUNT} messages; baseline: Map insert + one CloudEvent)`, rows)
+  printTable(`store-memory postMessage, in-process calls (${COUNT} messages; baseline: Map insert + one CloudEvent; stored messages counted after each run)`, rows)
 
   const small = await pageLatency(1_000)
   const large = await pageLatency(100_000)
-  printTable('store-memory listMessages page latency (limit 50, median of 500)', [
+  printTable('store-memory listMessages page latency, in-process calls (limit 50, median of 500)', [
     { case: 'newest page', '1k ms': small.newest, '100k ms': large.newest, 'ratio 100k/1k': large.newest / small.newest },
     { case: 'page before a middle message', '1k ms': small.middle, '100k ms': large.middle, 'ratio 100k/1k': large.middle / small.middle },
   ])

@@ -11,7 +11,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
@@ -35,7 +35,7 @@ async function setup(mode: 'gateway' | 'interactions' = 'gateway', options: Reco
   const messaging = createMessaging({
     store: createMemoryStore(),
     instanceId: 'discord-e2e',
-    adapters: [createDiscordAdapter({ readyTimeoutMs: 5000, restTimeoutMs: 2000 })],
+    adapters: [createDiscordAdapter({ readyTimeoutMs: 30_000, restTimeoutMs: 30_000 })],
     delivery: { pollMs: 20 },
     bridgeWorkers: { reconcileMs: 200, restartBaseMs: 50 },
   })
@@ -110,6 +110,7 @@ describe('discord gateway bridge', () => {
     expect(await h.texts(roomId)).toEqual(['before the drop (edited)', 'missed 1', 'missed 2', 'missed 3', 'after the resume'])
     expect(h.fake.gateway.identifies).toBe(1)
     expect(h.fake.gateway.resumes).toBe(1)
+    await waitFor(() => h.signals.filter((s) => s.type === 'jido.messaging.message.received').length >= 5, 'five message.received')
     await new Promise((r) => setTimeout(r, 100))
     expect(h.signals.filter((s) => s.type === 'jido.messaging.message.received')).toHaveLength(5)
     expect((await h.messaging.bridgeStatus('dc'))!.state).toBe('running')

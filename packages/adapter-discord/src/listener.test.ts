@@ -11,7 +11,7 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
 })
 
-async function until(predicate: () => boolean, what: string, ms = 10_000): Promise<void> {
+async function until(predicate: () => boolean, what: string, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
@@ -20,7 +20,7 @@ async function until(predicate: () => boolean, what: string, ms = 10_000): Promi
 }
 
 async function listen(fake: DiscordFake, options: Record<string, unknown> = {}) {
-  const adapter = createDiscordAdapter({ readyTimeoutMs: 5000 })
+  const adapter = createDiscordAdapter({ readyTimeoutMs: 30_000 })
   const events: InboundEvent[] = []
   const abort = new AbortController()
   const handle = await adapter.startListener!(
@@ -125,7 +125,7 @@ describe('gateway listener', () => {
 
   it('fails to start with a bad token', async () => {
     const f = await fake()
-    const adapter = createDiscordAdapter({ readyTimeoutMs: 5000 })
+    const adapter = createDiscordAdapter({ readyTimeoutMs: 30_000 })
     const ctx = { signal: new AbortController().signal, ingest: async () => undefined }
     await expect(adapter.startListener!({ bridgeId: 'dc-bad', credentials: { botToken: 'bad.token.x' }, options: { apiUrl: f.apiUrl } }, ctx))
       .rejects.toThrow(/gateway login failed/)

@@ -36,7 +36,7 @@ afterEach(async () => {
 
 async function setup(): Promise<Harness> {
   const slack = await startFakeSlack()
-  const messaging = createMessaging({ store: createMemoryStore(), adapters: [createSlackAdapter({ timeoutMs: 2000 })], instanceId: 'slack-e2e', delivery: { pollMs: 20 } })
+  const messaging = createMessaging({ store: createMemoryStore(), adapters: [createSlackAdapter({ timeoutMs: 30_000 })], instanceId: 'slack-e2e', delivery: { pollMs: 20 } })
   await messaging.start()
   cleanups.push(async () => {
     await messaging.stop()
@@ -55,7 +55,7 @@ async function setup(): Promise<Harness> {
       const request = signedSlackRequest(options.secret ?? SIGNING_SECRET, payload, { path: `/webhooks/${BRIDGE}`, ...options })
       return messaging.routeWebhookRequest(BRIDGE, { method: request.method, path: request.path, headers: { ...request.headers }, rawBody: request.rawBody })
     },
-    async waitFor(predicate, what, ms = 5000) {
+    async waitFor(predicate, what, ms = 30_000) {
       const deadline = Date.now() + ms
       while (!(await predicate())) {
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
@@ -192,7 +192,7 @@ describe('adapter-slack through createMessaging', () => {
     h.slack.failNext(1, { status: 429, retryAfterSeconds: 1, method: 'chat.postMessage' })
     const result = await h.messaging.routeOutbound(outcome!.message!.roomId, 'after the limit')
     expect(result.deliveries[0]!.status).toBe('retrying')
-    await h.waitFor(() => h.slack.callsOf('chat.postMessage').length === 1, 'the retried post', 5000)
+    await h.waitFor(() => h.slack.callsOf('chat.postMessage').length === 1, 'the retried post', 30_000)
     const attempts = h.slack.calls.filter((c) => c.method === 'chat.postMessage')
     expect(attempts.map((c) => c.status)).toEqual([429, 200])
     expect(attempts[1]!.at - attempts[0]!.at).toBeGreaterThanOrEqual(950)

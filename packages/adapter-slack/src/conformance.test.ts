@@ -1,4 +1,4 @@
 import { adapterConformance, slackAdapterFake } from '@jido-messaging/testing'
 import { createSlackAdapter } from './index.js'
 
-adapterConformance({ name: 'adapter-slack', create: () => createSlackAdapter({ timeoutMs: 2000 }), fake: slackAdapterFake() })
+adapterConformance({ name: 'adapter-slack', create: () => createSlackAdapter({ timeoutMs: 30_000 }), fake: slackAdapterFake() })

@@ -53,7 +53,7 @@ describe('Socket Mode listener', () => {
 
     await handle.stop()
     await handle.closed
-    await new Promise((r) => setTimeout(r, 50))
+    for (const deadline = Date.now() + 30_000; slack.socketConnections !== 0 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 10))
     expect(slack.socketConnections).toBe(0)
   })
 
@@ -88,7 +88,7 @@ describe('Socket Mode listener', () => {
     await messaging.start()
     cleanups.push(() => messaging.stop())
     await messaging.putBridgeConfig({ id: 'sl-socket', adapter: 'slack', credentials: { botToken: slack.botToken, appToken: slack.appToken }, options: { apiUrl: slack.url, ingress: { mode: 'socket' } }, enabled: true })
-    const deadline = Date.now() + 8000
+    const deadline = Date.now() + 30_000
     while ((await messaging.bridgeStatus('sl-socket'))?.state !== 'running') {
       if (Date.now() > deadline) throw new Error(`listener did not start: ${JSON.stringify(await messaging.bridgeStatus('sl-socket'))}`)
       await new Promise((r) => setTimeout(r, 20))

@@ -9,7 +9,7 @@ let bridge: BridgeContext
 
 beforeEach(async () => {
   slack = await startFakeSlack()
-  adapter = createSlackAdapter({ timeoutMs: 2000 })
+  adapter = createSlackAdapter({ timeoutMs: 30_000 })
   bridge = { bridgeId: 'sl-unit', credentials: { botToken: slack.botToken, signingSecret: 's' }, options: { apiUrl: slack.url } }
 })
 afterEach(() => slack.close())

@@ -1,5 +1,6 @@
-import { ValidationError, type AdapterCapabilities, type PlatformAdapter } from '@jido-messaging/core'
+import { ValidationError, type AdapterCapabilities, type BridgeContext, type PlatformAdapter } from '@jido-messaging/core'
 import { createApiPool, DEFAULT_API_ROOT } from './api.js'
+import { resolveMedia, type ResolvedMedia, type TelegramMediaRef } from './media.js'
 import { deleteWebhook, ensureWebhook, listWebhooks } from './ingress.js'
 import { parseUpdate, requestBody, updatesOf, verifySecretToken } from './inbound.js'
 import { startPolling } from './listener.js'
@@ -27,8 +28,19 @@ const capabilities: AdapterCapabilities = {
   markdown: 'none',
 }
 
+/** The Telegram adapter: a PlatformAdapter, plus `resolveMedia` for Telegram-hosted files. */
+export interface TelegramAdapter extends PlatformAdapter {
+  /**
+   * A `tg-file:<file_id>` media block as bytes (getFile, then the download), for re-uploading it to a
+   * platform that cannot open Telegram file ids. The download URL holds the bot token, so it never
+   * leaves the adapter; only the bytes do. Rejects with an AdapterError (no credential in its text)
+   * for other urls, files over 20 MB and failed calls.
+   */
+  resolveMedia(bridge: BridgeContext, block: TelegramMediaRef): Promise<ResolvedMedia>
+}
+
 /** The Telegram Bot API adapter (telegraf underneath); name and channel `telegram`. */
-export function createTelegramAdapter(config: TelegramAdapterConfig = {}): PlatformAdapter {
+export function createTelegramAdapter(config: TelegramAdapterConfig = {}): TelegramAdapter {
   const pollTimeoutSeconds = integer(config.pollTimeoutSeconds ?? 30, 'pollTimeoutSeconds', 0, 50)
   const pollLimit = integer(config.pollLimit ?? 100, 'pollLimit', 1, 100)
   const requestTimeoutMs = integer(config.requestTimeoutMs ?? 30_000, 'requestTimeoutMs', 1, 600_000)
@@ -68,7 +80,22 @@ export function createTelegramAdapter(config: TelegramAdapterConfig = {}): Platf
     ensureIngressSubscription: async (bridge, request) => ensureWebhook(pool.forBridge(bridge), bridge, request),
     listIngressSubscriptions: async (bridge) => listWebhooks(pool.forBridge(bridge)),
     deleteIngressSubscription: async (bridge, id) => deleteWebhook(pool.forBridge(bridge), id),
+    resolveMedia: async (bridge, block) => resolveMedia(pool.forBridge(bridge), block, { timeoutMs: requestTimeoutMs }),
   }
+}
+
+/**
+ * {@link TelegramAdapter.resolveMedia} without an adapter instance: a Telegram file of `bridge` (its
+ * `credentials.botToken`, its `options.apiRoot`) as bytes.
+ */
+export async function resolveTelegramMedia(
+  bridge: BridgeContext,
+  block: TelegramMediaRef,
+  options: { apiRoot?: string; requestTimeoutMs?: number; maxBytes?: number } = {},
+): Promise<ResolvedMedia> {
+  const requestTimeoutMs = integer(options.requestTimeoutMs ?? 30_000, 'requestTimeoutMs', 1, 600_000)
+  const pool = createApiPool({ apiRoot: options.apiRoot ?? DEFAULT_API_ROOT, requestTimeoutMs })
+  return resolveMedia(pool.forBridge(bridge), block, { timeoutMs: requestTimeoutMs, ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }) })
 }
 
 function integer(value: unknown, name: string, min: number, max: number): number {

@@ -1,10 +1,11 @@
-import { AdapterError, type BridgeContext } from '@jido-messaging/core'
+import { AdapterError, redactError, redactSecrets, type BridgeContext } from '@jido-messaging/core'
 import { Telegram, TelegramError } from 'telegraf'
 import { botIdFromToken } from './format.js'
 
 // The one place telegraf is used: a generic Bot API call, with every failure turned into core's
 // AdapterError at this boundary (429 -> retryable with retry_after, 5xx and network -> retryable,
-// other 4xx -> terminal).
+// other 4xx -> terminal). Every Bot API URL holds the bot token (`/bot<token>/<method>`), and network
+// errors and some answers echo it: no error leaves here with a credential in its text, or its cause's.
 
 export const DEFAULT_API_ROOT = 'https://api.telegram.org'
 
@@ -17,6 +18,11 @@ export interface CallOptions {
 /** The slice of the Bot API the adapter needs: one method call. */
 export interface TelegramApi {
   readonly bridgeId: string
+  /** The bridge's credential values, which no error text may carry. */
+  readonly secrets: readonly string[]
+  /** The Bot API root (with a trailing slash) and the token, for file downloads (`<root>file/bot<token>/<path>`). */
+  readonly root: string
+  readonly token: string
   call<T>(method: string, params: Record<string, unknown>, options?: CallOptions): Promise<T>
 }
 
@@ -45,8 +51,12 @@ export function createApiPool(defaults: { apiRoot: string; requestTimeoutMs: num
       clients.set(key, client)
     }
     const telegram = client
+    const secrets = Object.values(bridge.credentials)
     return {
       bridgeId: bridge.bridgeId,
+      secrets,
+      root,
+      token,
       async call<T>(method: string, params: Record<string, unknown>, options: CallOptions = {}): Promise<T> {
         const timeout = AbortSignal.timeout(options.timeoutMs ?? defaults.requestTimeoutMs)
         const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
@@ -54,7 +64,7 @@ export function createApiPool(defaults: { apiRoot: string; requestTimeoutMs: num
           // callApi is typed per method; the adapter reads results through its own types.
           return (await telegram.callApi(method as 'getMe', params as never, { signal: signal as never })) as T
         } catch (error) {
-          throw toAdapterError(error, `${where}: ${method}`, timeout.aborted)
+          throw toAdapterError(error, `${where}: ${method}`, timeout.aborted, secrets)
         }
       },
     }
@@ -88,13 +98,19 @@ export function apiRootOf(bridge: BridgeContext, fallback: string): string {
   return root.endsWith('/') ? root : `${root}/`
 }
 
-/** Maps a telegraf or network failure to core's AdapterError with Telegram's retry information. */
-export function toAdapterError(error: unknown, where: string, timedOut = false): AdapterError {
+/**
+ * Maps a telegraf or network failure to core's AdapterError with Telegram's retry information. The
+ * `secrets` (the bridge's credentials) are redacted from its message and from the cause it keeps.
+ */
+export function toAdapterError(error: unknown, where: string, timedOut = false, secrets: readonly string[] = []): AdapterError {
+  redactError(error, secrets)
   if (error instanceof AdapterError) return error
   if (error instanceof TelegramError) {
+    const response = error.response as { description?: unknown } | undefined
+    if (response && typeof response.description === 'string') response.description = redactSecrets(response.description, secrets)
     const status = error.code
     const retryAfter = error.parameters?.retry_after
-    const message = `${where} failed: ${status} ${error.description}`
+    const message = redactSecrets(`${where} failed: ${status} ${error.description}`, secrets)
     if (status === 429) {
       return new AdapterError(message, { retryable: true, status, cause: error, ...(typeof retryAfter === 'number' ? { retryAfterMs: retryAfter * 1000 } : {}) })
     }
@@ -103,5 +119,5 @@ export function toAdapterError(error: unknown, where: string, timedOut = false):
     return new AdapterError(message, { retryable: status >= 500, status, cause: error })
   }
   const reason = timedOut ? 'timed out' : error instanceof Error ? error.message : String(error)
-  return new AdapterError(`${where} failed: ${reason}`, { retryable: true, cause: error })
+  return new AdapterError(redactSecrets(`${where} failed: ${reason}`, secrets), { retryable: true, cause: error })
 }

@@ -25,7 +25,7 @@ async function setup(bridge: { credentials?: Record<string, string>; options?: R
   fake.createTopic(tgChats.ops.id, 'Incidents', TELEGRAM_OPS_TOPIC_ID)
   const messaging = createMessaging({
     store: createMemoryStore(),
-    adapters: [createTelegramAdapter({ requestTimeoutMs: 2000, pollTimeoutSeconds: 5 })],
+    adapters: [createTelegramAdapter({ requestTimeoutMs: 30_000, pollTimeoutSeconds: 5 })],
     instanceId: 'telegram-e2e',
     delivery: { pollMs: 20 },
   })
@@ -57,7 +57,7 @@ async function setup(bridge: { credentials?: Record<string, string>; options?: R
   }
 }
 
-async function until(predicate: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
+async function until(predicate: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
@@ -193,7 +193,7 @@ describe('adapter-telegram through createMessaging', () => {
     h.fake.failNext(1, { status: 429, retryAfterSeconds: 1, method: 'sendMessage' })
     const result = await h.messaging.routeOutbound(room!.id, 'pong')
     expect(result.deliveries[0]!.status).toBe('retrying')
-    const sent = await h.fake.waitForCall('sendMessage', undefined, 5000)
+    const sent = await h.fake.waitForCall('sendMessage', undefined, 30_000)
     const limited = h.fake.calls.find((c) => c.method === 'sendMessage' && c.status === 429)!
     expect(sent.at - limited.at).toBeGreaterThanOrEqual(950)
     expect(h.fake.messages(tgChats.team.id).at(-1)).toMatchObject({ text: 'pong' })
@@ -206,7 +206,7 @@ describe('adapter-telegram through createMessaging', () => {
       { type: 'text', text: 'here it is' },
       { type: 'image', url: 'tg-file:AgAC-chart', altText: 'chart' },
     ])
-    const photo = await h.fake.waitForCall('sendPhoto', undefined, 5000)
+    const photo = await h.fake.waitForCall('sendPhoto', undefined, 30_000)
     expect(photo.params).toMatchObject({ chat_id: tgChats.team.id, photo: 'AgAC-chart', caption: 'here it is' })
     expect(h.fake.callsTo('sendMessage')).toEqual([])
     expect(result.deliveries[0]).toMatchObject({ status: 'sent', externalIds: [`${tgChats.team.id}:${(photo.result as { message_id: number }).message_id}`] })
@@ -224,7 +224,7 @@ describe('adapter-telegram through createMessaging', () => {
       routingPolicy: { deliveryMode: 'broadcast', mirror: true },
     })
     expect((await h.post(tgUpdates.photo)).outcome!.status).toBe('message')
-    const photo = await h.fake.waitForCall('sendPhoto', undefined, 5000)
+    const photo = await h.fake.waitForCall('sendPhoto', undefined, 30_000)
     expect(photo.params).toMatchObject({ chat_id: tgChats.lounge.id, photo: 'AgAC-large' })
     expect(String(photo.params.caption)).toContain('the whiteboard')
     await new Promise((r) => setTimeout(r, 100))
@@ -239,7 +239,7 @@ describe('adapter-telegram through createMessaging', () => {
     const text = paragraphs.join('\n\n')
     expect(text.length).toBeGreaterThan(2 * 4096)
     const result = await h.messaging.routeOutbound(room!.id, text)
-    await until(() => h.fake.callsTo('sendMessage').length === result.deliveries[0]!.externalIds.length && result.deliveries[0]!.status === 'sent', 'all chunks', 8000)
+    await until(() => h.fake.callsTo('sendMessage').length === result.deliveries[0]!.externalIds.length && result.deliveries[0]!.status === 'sent', 'all chunks', 30_000)
     const sent = h.fake.callsTo('sendMessage').map((c) => String(c.params.text))
     expect(sent.length).toBeGreaterThanOrEqual(3)
     for (const chunk of sent) expect(chunk.length).toBeLessThanOrEqual(4096)
@@ -265,8 +265,8 @@ describe('agents on a Telegram chat', () => {
       },
     })
     await h.post(h.fake.userMessage({ chat: tgChats.team, from: tgUsers.ada, text: 'tell me a story' }))
-    await until(() => botMessages()[0]?.text === 'Once upon a time, the end.', 'the whole story on Telegram', 10_000)
-    await until(() => h.signals.some((s) => s.type === 'jido.messaging.message.sent'), 'the delivery settled', 10_000)
+    await until(() => botMessages()[0]?.text === 'Once upon a time, the end.', 'the whole story on Telegram', 30_000)
+    await until(() => h.signals.some((s) => s.type === 'jido.messaging.message.sent'), 'the delivery settled', 30_000)
     expect(botMessages()).toHaveLength(1)
     expect(h.fake.callsTo('sendMessage')).toHaveLength(1)
     expect(h.fake.callsTo('editMessageText').length).toBeGreaterThanOrEqual(1)

@@ -3,6 +3,6 @@ import { createTelegramAdapter } from './index.js'
 
 adapterConformance({
   name: 'adapter-telegram',
-  create: () => createTelegramAdapter({ requestTimeoutMs: 2000 }),
+  create: () => createTelegramAdapter({ requestTimeoutMs: 30_000 }),
   fake: telegramAdapterFake(),
 })

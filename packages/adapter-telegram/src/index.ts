@@ -1,4 +1,5 @@
-export { createTelegramAdapter, TELEGRAM_TEXT_LIMIT } from './adapter.js'
+export { createTelegramAdapter, resolveTelegramMedia, TELEGRAM_TEXT_LIMIT, type TelegramAdapter } from './adapter.js'
+export { isTelegramFileUrl, TELEGRAM_DOWNLOAD_LIMIT, type ResolvedMedia, type TelegramMediaRef } from './media.js'
 export type { TelegramAdapterConfig, TelegramBridgeOptions } from './types.js'
 export { FILE_URL_PREFIX, messageKey, parseMessageKey } from './format.js'
 export { SECRET_HEADER } from './inbound.js'

@@ -13,7 +13,7 @@ beforeEach(async () => {
   fake = await startTelegramFake({ token: TELEGRAM_BOT_TOKEN })
   for (const chat of Object.values(tgChats)) fake.addChat(chat)
   // A long poll timeout, as in production: stopping must not wait for it.
-  adapter = createTelegramAdapter({ pollTimeoutSeconds: 30, requestTimeoutMs: 2000 })
+  adapter = createTelegramAdapter({ pollTimeoutSeconds: 30, requestTimeoutMs: 30_000 })
   bridge = { bridgeId: 'tg-poll', credentials: { botToken: TELEGRAM_BOT_TOKEN }, options: { apiRoot: fake.apiRoot, ingress: { mode: 'polling' } } }
 })
 afterEach(async () => {
@@ -30,7 +30,7 @@ async function listen(ingest: (event: InboundEvent) => Promise<unknown>): Promis
   return handle
 }
 
-async function until(predicate: () => boolean, what: string, ms = 3000): Promise<void> {
+async function until(predicate: () => boolean, what: string, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
@@ -55,8 +55,9 @@ describe('long polling listener', () => {
     expect(polls[0]!.params).toMatchObject({ timeout: 30, allowed_updates: expect.arrayContaining(['message', 'message_reaction']) })
     const started = Date.now()
     await handle.stop()
-    // The open long poll (30 s) is cut short, not waited out; the bound leaves room for a loaded machine.
-    expect(Date.now() - started).toBeLessThan(5000)
+    // The open long poll (30 s) is cut short, not waited out; the bound is far below 30 s and far above
+    // what a loaded machine needs.
+    expect(Date.now() - started).toBeLessThan(20_000)
     expect(fake.pendingUpdates()).toEqual([])
   })
 

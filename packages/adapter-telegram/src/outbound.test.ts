@@ -14,7 +14,7 @@ beforeEach(async () => {
   fake = await startTelegramFake({ token: TELEGRAM_BOT_TOKEN })
   for (const chat of Object.values(tgChats)) fake.addChat(chat)
   fake.createTopic(tgChats.ops.id, 'Incidents', TELEGRAM_OPS_TOPIC_ID)
-  adapter = createTelegramAdapter({ requestTimeoutMs: 2000 })
+  adapter = createTelegramAdapter({ requestTimeoutMs: 30_000 })
   bridge = { bridgeId: 'tg', credentials: { botToken: TELEGRAM_BOT_TOKEN, webhookSecret: 's' }, options: { apiRoot: fake.apiRoot } }
 })
 afterEach(() => fake.close())

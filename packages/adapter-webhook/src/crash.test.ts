@@ -9,11 +9,14 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 
 const fixture = join(import.meta.dirname, 'test-fixtures', 'delivery-child.mjs')
+/** The package folder: `--import tsx` is resolved from the child's working directory. */
+const packageRoot = join(import.meta.dirname, '..')
 const children: ChildProcess[] = []
 const dirs: string[] = []
 
 function run(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [fixture, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+  // The child runs this package's sources through tsx, never its dist/ (which may be stale or absent).
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...args], { cwd: packageRoot, stdio: ['ignore', 'pipe', 'pipe'] })
   children.push(child)
   let out = ''
   child.stdout!.on('data', (d) => (out += d))

@@ -91,7 +91,7 @@ describe('edit', () => {
 
   it('times out as a retryable error', async () => {
     const id = await sent()
-    receiver.delayNext(5000)
+    receiver.delayNext(60_000)
     const error = await expectAdapterError(adapter({ timeoutMs: 100 }).edit!(bridge, { externalRoomId: 'r-1', externalMessageId: id, text: 'slow' }), { retryable: true })
     expect(error.message).toMatch(/timed out after 100 ms/)
   })

@@ -37,5 +37,6 @@ export type { IngestOutcome, IngestOptions, PolicyHook, PolicyDecision, IngestPo
 export type { WebhookHttpRequest, WebhookHttpResult } from './ingest/webhooks.js'
 export { parseCommand, findMentions, stripLeadingMention, type ParsedCommand } from './ingest/commands.js'
 export { redactBridgeConfig, envSecretResolver, type SecretResolver } from './bridge/registry.js'
+export { redactSecrets, redactError, describeError, REDACTED, MIN_SECRET_LENGTH } from './redact.js'
 export type { BridgeStatus, BridgeState, BridgeWorkerOptions } from './bridge/workers.js'
 export type { BridgeRoomSpec } from './api/topology.js'

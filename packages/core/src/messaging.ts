@@ -5,6 +5,7 @@ import { configApi } from './api/config.js'
 import type { Context } from './api/context.js'
 import { eventsApi } from './api/events.js'
 import { messagesApi } from './api/messages.js'
+import { OutboundChanges } from './outbound/changes.js'
 import { participantsApi } from './api/participants.js'
 import { roomsApi } from './api/rooms.js'
 import { threadsApi } from './api/threads.js'
@@ -109,7 +110,8 @@ export function createMessaging(options: MessagingOptions) {
   if (!/^[A-Za-z0-9._-]{1,100}$/.test(instanceId)) {
     throw new ValidationError('instanceId must be 1-100 characters of A-Z, a-z, 0-9, ., _ or -', [{ path: 'instanceId', message: instanceId }])
   }
-  const onError = options.onError ?? ((error: unknown, where: string) => console.warn(`[core] ${where}:`, error))
+  // Errors are reported without credentials: the registry (below) knows every one it resolved.
+  const onError = (error: unknown, where: string) => registry.report(error, where, options.onError)
   const { retentionMs = 7 * DAY_MS, pruneIntervalMs = 3_600_000, ...feedOptions } = options.journal ?? {}
   for (const [key, value] of [['retentionMs', retentionMs], ['pruneIntervalMs', pruneIntervalMs]] as const) {
     if (!Number.isInteger(value) || value < (key === 'retentionMs' ? 1 : 0)) {
@@ -148,6 +150,10 @@ export function createMessaging(options: MessagingOptions) {
     : undefined
   kick = () => worker?.kick()
   if (runtimeStore) ctx.outbound = outbound.hooks
+  // Edits, deletes, reactions and typing to the platforms (SPEC 8.1).
+  const changes = runtimeStore
+    ? new OutboundChanges(ctx, fullStore, registry, cache, (draft) => outbound.hooks.liveRoutes(draft), () => kick(), onError)
+    : undefined
   const events = eventsApi(ctx)
   const pipeline = createIngestPipeline(ctx, fullStore, registry, options.ingest ?? {}, events, () => kick(), cache)
   const bridges = new BridgeWorkers(ctx, options.store, registry, (config, adapter, event) => pipeline.ingest(config, adapter, event), options.bridgeWorkers, onError)
@@ -288,6 +294,7 @@ export function createMessaging(options: MessagingOptions) {
         try {
           await ctx.store.start?.()
           await feed.start()
+          await changes?.start()
           if (pruneIntervalMs > 0) {
             prune()
             pruneTimer = setInterval(prune, pruneIntervalMs)
@@ -321,6 +328,7 @@ export function createMessaging(options: MessagingOptions) {
         await worker?.stop()
         clearInterval(pruneTimer)
         await feed.stop(stopOptions.drainMs === undefined ? {} : { drainMs: stopOptions.drainMs })
+        changes?.stop()
         await ctx.store.stop?.()
         state = 'stopped'
       })()

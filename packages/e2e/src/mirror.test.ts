@@ -34,7 +34,7 @@ const SLACK_CHANNEL = 'C0GENERAL'
 /** How long nothing may happen once a relay is done, to call it settled (no loop, no late echo). */
 const SETTLE_MS = 600
 
-async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
@@ -70,9 +70,9 @@ beforeAll(async () => {
     store: createMemoryStore(),
     instanceId: 'e2e-mirror',
     adapters: [
-      createTelegramAdapter({ requestTimeoutMs: 2000 }),
-      createSlackAdapter({ timeoutMs: 2000 }),
-      createDiscordAdapter({ readyTimeoutMs: 5000, restTimeoutMs: 2000 }),
+      createTelegramAdapter({ requestTimeoutMs: 30_000 }),
+      createSlackAdapter({ timeoutMs: 30_000 }),
+      createDiscordAdapter({ readyTimeoutMs: 30_000, restTimeoutMs: 30_000 }),
     ],
     delivery: { pollMs: 20 },
     bridgeWorkers: { reconcileMs: 200, restartBaseMs: 50 },
@@ -100,7 +100,7 @@ beforeAll(async () => {
   })
   await waitFor(async () => (await messaging.bridgeStatus(DISCORD_BRIDGE))?.state === 'running', 'the Discord gateway bridge to run')
   w = { messaging, telegram, slack, discord, room, signals, discordChannel }
-}, 30_000)
+}, 120_000)
 
 afterAll(async () => {
   for (const c of cleanups.splice(0).reverse()) await c()
@@ -202,7 +202,7 @@ async function expectSettled(): Promise<void> {
   expect(receivedInRoom()).toBe(received)
 }
 
-describe('one room mirrored across Telegram, Slack and Discord', { timeout: 20_000 }, () => {
+describe('one room mirrored across Telegram, Slack and Discord', { timeout: 60_000 }, () => {
   it('relays a Telegram message to Slack and Discord, not back to Telegram', async () => {
     const before = counts()
     const messagesBefore = await roomTexts()

@@ -9,7 +9,7 @@ import {
 import { SortedKeys } from './sorted-keys.js'
 import { addToSet, clone, removeFromSet, requireRoom, type MemoryState } from './state.js'
 
-type OutboxMethods = Pick<RuntimeStore, 'enqueueDeliveries' | 'claimDeliveries' | 'getDelivery' | 'listDeliveries' | 'saveDelivery'>
+type OutboxMethods = Pick<RuntimeStore, 'enqueueDeliveries' | 'claimDeliveries' | 'getDelivery' | 'listDeliveries' | 'saveDelivery' | 'findDeliveryByExternalId'>
 
 const FINAL: ReadonlySet<DeliveryStatus> = new Set<DeliveryStatus>(['sent', 'failed', 'dead_lettered'])
 
@@ -29,8 +29,13 @@ function removeSorted(map: Map<string, SortedKeys>, key: string, record: OutboxD
   if (order.size === 0) map.delete(key)
 }
 
+const externalKey = (d: OutboxDelivery): string | undefined =>
+  (d.status === 'sent' && d.externalMessageId !== undefined ? `${d.bridgeId}\u0000${d.externalMessageId}` : undefined)
+
 function unindexDelivery(state: MemoryState, delivery: OutboxDelivery): void {
   state.deliveries.delete(delivery.id)
+  const ext = externalKey(delivery)
+  if (ext !== undefined) removeFromSet(state.deliveriesByExternalId, ext, delivery.id)
   removeSorted(state.deliveriesByMessage, delivery.messageId, delivery)
   removeSorted(state.openDeliveries, delivery.conversationKey, delivery)
   removeFromSet(state.deliveriesByRoom, delivery.roomId, delivery.id)
@@ -42,6 +47,8 @@ export function putDelivery(state: MemoryState, next: OutboxDelivery, previous?:
   state.deliveries.set(next.id, next)
   sortedIn(state.deliveriesByMessage, next.messageId).insert(next)
   addToSet(state.deliveriesByRoom, next.roomId, next.id)
+  const ext = externalKey(next)
+  if (ext !== undefined) addToSet(state.deliveriesByExternalId, ext, next.id)
   if (!isFinal(next)) sortedIn(state.openDeliveries, next.conversationKey).insert(next)
 }
 
@@ -129,6 +136,13 @@ export function outboxMethods(state: MemoryState): OutboxMethods {
 
     async getDelivery(id) {
       return read(id)
+    },
+
+    async findDeliveryByExternalId(bridgeId, externalMessageId) {
+      const ids = state.deliveriesByExternalId.get(`${bridgeId}\u0000${externalMessageId}`)
+      if (ids === undefined) return null
+      const found = [...ids].map((id) => state.deliveries.get(id)!).sort((a, b) => (a.insertedAt < b.insertedAt ? -1 : a.insertedAt > b.insertedAt ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      return found[0] === undefined ? null : clone(found[0])
     },
 
     async listDeliveries(messageId) {

@@ -52,6 +52,8 @@ export interface MemoryState {
   deliveriesByMessage: Map<string, SortedKeys>
   /** roomId -> ids of the room's deliveries (deleteRoom's cascade) */
   deliveriesByRoom: Map<string, Set<string>>
+  /** `bridgeId NUL externalMessageId` -> ids of the sent deliveries carrying that platform id */
+  deliveriesByExternalId: Map<string, Set<string>>
   /**
    * conversationKey -> the conversation's non-final deliveries (not sent, failed or dead_lettered) in
    * (insertedAt, id) order. Only `keys[0]` of each may be claimed; a conversation with nothing left to
@@ -102,6 +104,7 @@ export function createState(): MemoryState {
     deliveries: new Map(),
     deliveriesByMessage: new Map(),
     deliveriesByRoom: new Map(),
+    deliveriesByExternalId: new Map(),
     openDeliveries: new Map(),
     deadLetters: new Map(),
     deadLetterOrder: new SortedKeys(),

@@ -159,7 +159,7 @@ await describeWithPostgres('store-postgres: signal journal', () => {
     // Only batch transactions (with their lock timeout) ran: the fallback's plain `begin` never did.
     expect(statements.filter((q) => /^begin/.test(q)).length).toBeGreaterThan(0)
     expect(statements.filter((q) => q === 'begin')).toEqual([])
-  }, 30_000)
+  }, 60_000)
 
   it('0004 applies to a schema migrated to 0003 with data in it; positions start at 1', async () => {
     const schema = freshSchema()
@@ -202,5 +202,5 @@ await describeWithPostgres('store-postgres: signal journal', () => {
       { table_name: 'subscription_checkpoints', column_name: 'position', data_type: 'bigint', collation_name: null },
       { table_name: 'subscription_checkpoints', column_name: 'updated_at', data_type: 'text', collation_name: 'C' },
     ])
-  }, 30_000)
+  }, 60_000)
 })

@@ -73,7 +73,7 @@ await describeWithPostgres('store-postgres: runtime store against concurrent tra
         expect(await commit).toEqual({ status: 'created', message, memberAdded: false })
         expect(await store.getMessage(message.id)).toEqual(message)
       }
-    }, 20_000)
+    }, 60_000)
   }
 
   it('claimDeliveries skips a head another transaction has locked and leases nothing behind it', async () => {
@@ -91,8 +91,8 @@ await describeWithPostgres('store-postgres: runtime store against concurrent tra
     await other.query(`select id from "${schema}".deliveries where id = $1 for update`, [head.id])
     const claim = store.claimDeliveries({ now: isoAt(1000), limit: 10, owner: 'w_1', leaseUntil: isoAt(60_000) })
     const state = track(claim)
-    // SKIP LOCKED: the claim does not wait for the other transaction.
-    await sleep(300)
+    // SKIP LOCKED: the claim does not wait for the other transaction, which holds its lock until after this.
+    for (const deadline = Date.now() + 30_000; !state.settled && Date.now() < deadline;) await sleep(10)
     expect(state.settled).toBe(true)
     expect((await claim).map((d) => d.id)).toEqual([elsewhere.id])
     await other.query('rollback')

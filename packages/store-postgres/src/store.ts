@@ -46,6 +46,9 @@ function poolFor(options: PostgresStoreOptions): PostgresPool {
   // An idle client losing its connection emits 'error' on the pool; unhandled it would kill the process.
   // The next query on a fresh client surfaces the problem as STORE_UNAVAILABLE instead.
   pool.on('error', () => undefined)
+  // A client that loses its connection while checked out (mid-query) emits 'error' with no pool
+  // listener attached: that would be an uncaught exception. Its query rejects anyway (STORE_UNAVAILABLE).
+  pool.on('connect', (client) => void client.on('error', () => undefined))
   return pool
 }
 

@@ -49,10 +49,13 @@ export async function runMigrations(db: Kysely<any>, options: MigrateOptions): P
       return
     } catch (error) {
       // Two processes creating the schema or the bookkeeping tables at once: the loser retries and finds them.
+      // 3F000 (invalid_schema_name): kysely's migrator introspects every schema of the database, and one
+      // dropped by another process between its listing and its lookup fails the run; a retry lists anew.
       const cause = error instanceof StoreUnavailableError ? error.cause : error
       const code = (cause as { code?: unknown } | undefined)?.code
-      const raced = classifyDbError(cause) === 'unique' || code === '42P06' || code === '42P07'
-      if (!raced || attempt >= 3) throw error
+      const raced = classifyDbError(cause) === 'unique' || code === '42P06' || code === '42P07' || code === '3F000'
+      if (!raced || attempt >= 6) throw error
+      await new Promise((r) => setTimeout(r, 20 * attempt))
     }
   }
 }

@@ -227,6 +227,17 @@ async function deliveryMedia(db: Kysely<any>, t: ColumnTypes): Promise<void> {
   await db.schema.alterTable('deliveries').addColumn('media', t.json).execute()
 }
 
+/**
+ * Deliveries that change a platform copy (edit, delete, react, unreact; NULL: send) and the index by
+ * platform message id through which platform changes of those copies find their message.
+ */
+async function deliveryActions(db: Kysely<any>, t: ColumnTypes): Promise<void> {
+  await db.schema.alterTable('deliveries').addColumn('action', t.key).execute()
+  await db.schema.alterTable('deliveries').addColumn('emoji', 'text').execute()
+  await db.schema.createIndex('deliveries_external_message').on('deliveries').columns(['bridge_id', 'external_message_id'])
+    .where(sql.ref('external_message_id'), 'is not', null).execute()
+}
+
 /** Agents registered in rooms (their handlers live in the processes that register them). */
 async function agents(db: Kysely<any>, t: ColumnTypes): Promise<void> {
   await db.schema.createTable('agent_registrations')
@@ -306,6 +317,7 @@ export function storeMigrations(kind: SqlDialectKind, schema?: string): Record<s
     '0006_onboarding': { up: (db) => onboarding(scoped(db), types) },
     // The directory's name index (directory.ts), backfilled for existing participants and rooms.
     '0007_directory': { up: (db) => directoryMigration(scoped(db), kind) },
+    '0008_delivery_actions': { up: (db) => deliveryActions(scoped(db), types) },
   }
 }
 

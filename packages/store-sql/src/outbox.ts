@@ -5,9 +5,9 @@ import { mapErrors } from './db-errors.js'
 import { deliveryOf, deliveryRowOf, type DeliveryRow } from './runtime-codec.js'
 import type { Database } from './schema.js'
 
-type OutboxOps = Pick<RuntimeStore, 'enqueueDeliveries' | 'claimDeliveries' | 'getDelivery' | 'listDeliveries' | 'saveDelivery'>
+type OutboxOps = Pick<RuntimeStore, 'enqueueDeliveries' | 'claimDeliveries' | 'getDelivery' | 'listDeliveries' | 'saveDelivery' | 'findDeliveryByExternalId'>
 
-/** Rows per INSERT: 21 columns each stays well under SQLite's 32,766 and Postgres's 65,535 parameters. */
+/** Rows per INSERT: 23 columns each stays well under SQLite's 32,766 and Postgres's 65,535 parameters. */
 const INSERT_CHUNK = 500
 
 /**
@@ -124,6 +124,13 @@ export function outboxOps(ctx: SqlContext): OutboxOps {
 
     getDelivery: async (id) => {
       const row = await ctx.db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst()
+      return row === undefined ? null : deliveryOf(row)
+    },
+
+    findDeliveryByExternalId: async (bridgeId, externalMessageId) => {
+      const row = await ctx.db.selectFrom('deliveries').selectAll().where('bridge_id', '=', bridgeId)
+        .where('external_message_id', '=', externalMessageId).where('external_message_id', 'is not', null)
+        .where('status', '=', 'sent').orderBy('inserted_at').orderBy('id').limit(1).executeTakeFirst()
       return row === undefined ? null : deliveryOf(row)
     },
 

@@ -17,6 +17,7 @@ export function deliveryRowOf(d: OutboxDelivery): DeliveryRow {
     id: d.id, message_id: d.messageId, room_id: d.roomId, bridge_id: d.bridgeId, channel: d.channel,
     external_room_id: d.externalRoomId, external_thread_id: nullable(d.externalThreadId),
     external_reply_to_id: nullable(d.externalReplyToId), text: d.text, media: d.media === undefined ? null : toJson(d.media),
+    action: d.action === undefined || d.action === 'send' ? null : d.action, emoji: nullable(d.emoji),
     chunk_index: d.chunkIndex, chunk_count: d.chunkCount,
     conversation_key: d.conversationKey, status: d.status, attempts: d.attempts, next_attempt_at: d.nextAttemptAt,
     last_error: nullable(d.lastError), external_message_id: nullable(d.externalMessageId),
@@ -34,6 +35,8 @@ export function deliveryOf(row: DeliveryRow): OutboxDelivery {
   if (row.external_thread_id !== null) d.externalThreadId = row.external_thread_id
   if (row.external_reply_to_id !== null) d.externalReplyToId = row.external_reply_to_id
   if (row.media !== null && row.media !== undefined) d.media = fromJson<ContentBlock[]>(row.media)
+  if (row.action !== null && row.action !== undefined) d.action = row.action as OutboxDelivery['action'] & string
+  if (row.emoji !== null && row.emoji !== undefined) d.emoji = row.emoji
   if (row.last_error !== null) d.lastError = row.last_error
   if (row.external_message_id !== null) d.externalMessageId = row.external_message_id
   if (row.lease_owner !== null) d.leaseOwner = row.lease_owner

@@ -135,6 +135,10 @@ export interface DeliveriesTable {
   text: string
   /** JSON array of the media blocks sent with this chunk; NULL when none. Added by 0003_delivery_media. */
   media: unknown
+  /** NULL: send. Added by 0008_delivery_actions. */
+  action: string | null
+  /** The emoji of a react/unreact delivery. Added by 0008_delivery_actions. */
+  emoji: string | null
   chunk_index: number
   chunk_count: number
   conversation_key: string

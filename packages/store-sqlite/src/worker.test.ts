@@ -130,9 +130,9 @@ describe('store-sqlite: worker mode', () => {
       console.log(JSON.stringify(await store.getRoom(room.id)))`
     const file = join(dirname(db.filename), 'idle.mjs')
     writeFileSync(file, script)
-    const child = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 20_000 })
+    const child = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 50_000 })
     expect(child.stderr).toBe('')
     expect(child.status).toBe(0)
     expect(JSON.parse(child.stdout)).toMatchObject({ id: 'room_1' })
-  }, 30_000)
+  }, 60_000)
 })

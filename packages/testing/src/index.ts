@@ -37,6 +37,8 @@ export type {
 export { webhookAdapterFake, type WebhookAdapterFake } from './fakes/webhook-fake.js'
 export { checkJidoSignature, jidoSignature, signedWebhookRequest, unsignedWebhookRequest, type SignedRequestOptions } from './fakes/webhook-signing.js'
 export { bridgeConformance, type BridgeConformanceOptions } from './bridge-conformance/index.js'
+export { crossInstanceIngestCases, type CrossInstanceOptions } from './bridge-conformance/cross-instance.js'
+export { faultyStore, storeFaultCases, type StoreFault, type StoreFaultOptions } from './bridge-conformance/ingest-failures.js'
 export { runtimeStoreConformance } from './runtime-store-conformance/index.js'
 export type { FullStore, RuntimeStoreConformanceOptions } from './runtime-store-conformance/index.js'
 export { makeDeadLetter, makeDelivery, makeIngressSubscription } from './factories.js'

@@ -1,9 +1,11 @@
 // A separate process for the crash test: `send` routes one message and hangs while the receiver holds
 // the response; the parent kills it. `resume` starts a fresh process on the same SQLite file and waits
 // until the message is sent, then prints the message status and the delivery ids it saw.
+// It runs under tsx (`node --import tsx`) and imports the adapter's TypeScript sources, the code this
+// test run is testing: dist/ is built by turbo only before dependents' tests, so it could be stale.
 import { createMessaging } from '@jido-messaging/core'
 import { createSqliteStore } from '@jido-messaging/store-sqlite'
-import { createWebhookAdapter } from '../../dist/index.js'
+import { createWebhookAdapter } from '../index.ts'
 
 const [filename, mode, url] = process.argv.slice(2)
 const messaging = createMessaging({

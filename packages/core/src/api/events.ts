@@ -95,12 +95,17 @@ export function eventsApi(ctx: Context) {
       }, SignalTypes.messageRead, {}, options)
     },
 
-    /** Records membership and emits `room.participant_joined`. */
+    /**
+     * Records membership and emits `room.participant_joined`, once per participant and room: for a member
+     * already in the room it changes nothing and resolves `{signals: []}`.
+     */
     async participantJoined(roomId: string, participantId: string, meta: Record<string, unknown> = {}, options?: CommandOptions) {
       requireId(participantId, 'participantId')
       await requireRoom(roomId)
       const sc = signalContext(options)
-      const j = journal<boolean>(() => [ctx.makeSignal(SignalTypes.roomParticipantJoined, roomId, { roomId, participantId, metadata: meta }, sc)])
+      const j = journal<boolean>((added) => added
+        ? [ctx.makeSignal(SignalTypes.roomParticipantJoined, roomId, { roomId, participantId, metadata: meta }, sc)]
+        : [])
       await store.addRoomMember({ roomId, participantId, joinedAt: nowIso() }, j)
       return { signals: emit(ctx, j) }
     },

@@ -1,9 +1,12 @@
+import { isDeepStrictEqual } from 'node:util'
 import { z } from 'zod'
 import type { Signal } from '../contracts/signal-bus.js'
-import type { MessageKey } from '../contracts/store.js'
+import type { MessageKey, UpdateResult } from '../contracts/store.js'
 import { InvalidCursorError, MessagingError, NotFoundError, ValidationError } from '../errors.js'
 import { newId, nowIso } from '../ids.js'
 import {
+  ContentBlockSchema,
+  type ContentBlock,
   ListMessagesOptionsSchema,
   MessageInputSchema,
   MessageRecordSchema,
@@ -74,6 +77,12 @@ export function messagesApi(ctx: Context) {
   const { store } = ctx
 
   async function checkThread(message: Message): Promise<void> {
+    if (message.replyToId !== undefined) {
+      const replyTo = await store.getMessage(message.replyToId)
+      if (!replyTo || replyTo.roomId !== message.roomId) {
+        throw new NotFoundError(`message ${message.replyToId} (replyToId) not found in room ${message.roomId}`, { replyToId: message.replyToId, roomId: message.roomId })
+      }
+    }
     if (message.threadId === undefined) return
     const thread = await store.getThread(message.threadId)
     if (!thread || thread.roomId !== message.roomId) {
@@ -129,9 +138,53 @@ export function messagesApi(ctx: Context) {
       return result.record
     },
 
-    /** Deletes a message; idempotent, resolves whether it existed. */
+    /** Deletes a message; idempotent, resolves whether it existed. Low-level: no signal, no platform change. */
     deleteMessage(id: string): Promise<boolean> {
       return store.deleteMessage(requireId(id, 'id'))
+    },
+
+    /**
+     * Replaces a message's content and emits `message.edited` (no change, no signal). The edit reaches
+     * every platform copy of the message through the outbox, after the send it refers to (SPEC 8.1).
+     * NOT_FOUND for an unknown message.
+     */
+    async editMessage(messageId: string, content: string | ContentBlock[], options?: CommandOptions): Promise<PostMessageResult> {
+      requireId(messageId, 'messageId')
+      const blocks: ContentBlock[] = typeof content === 'string'
+        ? [{ type: 'text', text: parse(z.string().min(1), content, 'content') }]
+        : parse(z.array(ContentBlockSchema).min(1), content, 'content')
+      const sc = signalContext(options)
+      const now = nowIso()
+      let previous: ContentBlock[] | undefined
+      const j = journal<UpdateResult<Message> | null>((r) => (r?.changed
+        ? [ctx.makeSignal(SignalTypes.messageEdited, r.record.roomId,
+          { roomId: r.record.roomId, messageId, ...(previous === undefined ? {} : { previousContent: previous }), message: r.record }, sc)]
+        : []))
+      const result = await store.updateMessage(messageId, (m) => {
+        // Deep equality, not JSON text: a store may hand content back with its keys in another order (jsonb).
+        if (isDeepStrictEqual(m.content, blocks)) return undefined
+        previous = m.content
+        return { ...m, content: blocks, metadata: { ...m.metadata, editedAt: now }, updatedAt: now }
+      }, j)
+      if (!result) throw new NotFoundError(`message ${messageId} not found`, { messageId })
+      return { message: result.record, signals: emit(ctx, j) }
+    },
+
+    /**
+     * Deletes a message and emits `message.deleted` (the eventful delete; `deleteMessage` is the low-level
+     * one). Every platform copy of the message is deleted through the outbox where the platform can.
+     * Idempotent: a message already gone resolves `{deleted: false, signals: []}`.
+     */
+    async removeMessage(messageId: string, options?: CommandOptions): Promise<{ deleted: boolean; signals: Signal[] }> {
+      requireId(messageId, 'messageId')
+      const message = await store.getMessage(messageId)
+      if (!message) return { deleted: false, signals: [] }
+      const sc = signalContext(options)
+      const j = journal<boolean>((deleted) => (deleted
+        ? [ctx.makeSignal(SignalTypes.messageDeleted, message.roomId, { roomId: message.roomId, messageId, ...(message.threadId === undefined ? {} : { threadId: message.threadId }) }, sc)]
+        : []))
+      const deleted = await store.deleteMessage(messageId, j)
+      return { deleted, signals: emit(ctx, j) }
     },
 
     /**
@@ -209,8 +262,9 @@ export function messagesApi(ctx: Context) {
 
   async function post(attrs: MessageInput, options: CommandOptions & { deliver?: boolean }, previews?: Record<string, string>): Promise<PostMessageResult> {
       const message = makeMessage(parse(MessageInputSchema, attrs, 'message'))
-      const outbound = options.deliver ? ctx.outbound : undefined
-      if (options.deliver && !outbound) {
+      // Into a room with platforms a posted message goes out by the routing policy unless the caller opts out.
+      const outbound = options.deliver !== false ? ctx.outbound : undefined
+      if (options.deliver === true && !outbound) {
         throw new MessagingError(`[core] postMessage with deliver needs a store with the bridge runtime`, { code: 'UNSUPPORTED' })
       }
       if (message.status === 'sending') {
@@ -229,16 +283,16 @@ export function messagesApi(ctx: Context) {
       await checkThread(message)
       let written: Message
       let j: Emittable
-      let planned = 0
-      if (!outbound) {
+      // A room without platforms (no deliveries planned) takes the plain insert.
+      const deliveries = outbound === undefined ? [] : await outbound.plan(message, previews)
+      const planned = deliveries.length
+      if (planned === 0) {
         const inserted = journal<Message>(signalsOf)
         written = await store.insertMessage(message, inserted)
         j = inserted
       } else {
         const committed = journal<CommitMessageResult>((r) => (r.status === 'created' ? signalsOf(r.message) : []))
-        const deliveries = await outbound.plan(message, previews)
-        planned = deliveries.length
-        written = await outbound.commit(message, deliveries, committed)
+        written = await outbound!.commit(message, deliveries, committed)
         j = committed
       }
       const signals = emit(ctx, j)

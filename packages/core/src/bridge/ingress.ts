@@ -18,12 +18,17 @@ export function ingressApi(store: MessagingStore & RuntimeStore, registry: Adapt
     return { config, adapter: registry.require(config) }
   }
 
+  /** A platform call's failure reaches the caller without the bridge's credentials in its text. */
+  const rethrowRedacted = (error: unknown): never => {
+    throw registry.redactError(error)
+  }
+
   return {
     async ensureIngressSubscription(bridgeId: string, request: IngressSubscriptionRequest = {}): Promise<StoredIngressSubscription> {
       const { config, adapter } = await bridge(bridgeId)
       const now = nowIso()
       const info = adapter.ensureIngressSubscription
-        ? await adapter.ensureIngressSubscription(registry.context(config), request)
+        ? await adapter.ensureIngressSubscription(registry.context(config), request).catch(rethrowRedacted)
         : adapter.capabilities.webhook
           ? {
             id: `${bridgeId}:webhook`,
@@ -55,7 +60,7 @@ export function ingressApi(store: MessagingStore & RuntimeStore, registry: Adapt
     async deleteIngressSubscription(bridgeId: string, subscriptionId: string): Promise<boolean> {
       const { config, adapter } = await bridge(bridgeId)
       requireId(subscriptionId, 'subscriptionId')
-      if (adapter.deleteIngressSubscription) await adapter.deleteIngressSubscription(registry.context(config), subscriptionId)
+      if (adapter.deleteIngressSubscription) await adapter.deleteIngressSubscription(registry.context(config), subscriptionId).catch(rethrowRedacted)
       return store.deleteIngressSubscription(bridgeId, subscriptionId)
     },
   }

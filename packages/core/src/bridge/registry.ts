@@ -1,6 +1,7 @@
 import type { BridgeContext, PlatformAdapter } from '../contracts/platform-adapter.js'
 import { MessagingError, ValidationError } from '../errors.js'
 import type { BridgeConfig } from '../model.js'
+import { errorReporter, redactError, redactSecrets } from '../redact.js'
 
 /** Resolves a secret reference such as `env:NAME`; returns undefined when it cannot. */
 export type SecretResolver = (reference: string) => string | undefined
@@ -17,6 +18,8 @@ export class AdapterRegistry {
   private readonly adapters = new Map<string, PlatformAdapter>()
   /** Contexts of configs whose credentials hold no reference, by config object. */
   private readonly literalContexts = new WeakMap<BridgeConfig, BridgeContext>()
+  /** Every credential value handed to an adapter so far: what an adapter's error text could echo. */
+  private readonly secretValues = new Set<string>()
 
   constructor(adapters: readonly PlatformAdapter[], private readonly resolveSecret: SecretResolver) {
     for (const adapter of adapters) {
@@ -76,10 +79,34 @@ export class AdapterRegistry {
       } else {
         credentials[key] = value
       }
+      this.secretValues.add(credentials[key]!)
     }
     const context = Object.freeze({ bridgeId: config.id, credentials: Object.freeze(credentials), options: Object.freeze({ ...config.options }) })
     if (!references) this.literalContexts.set(config, context)
     return context
+  }
+
+  /** The resolved credential values of every bridge this registry has served, for redaction. */
+  secrets(): Iterable<string> {
+    return this.secretValues
+  }
+
+  /** `text` with every credential value this registry resolved replaced by `[redacted]`. */
+  redact(text: string): string {
+    return redactSecrets(text, this.secretValues)
+  }
+
+  /**
+   * Reports a background failure without credentials: to `onError` when given (the error scrubbed in
+   * place), else as a `[core] <where>: <error>` warning on the console.
+   */
+  report(error: unknown, where: string, onError?: (error: unknown, where: string) => void): void {
+    errorReporter(onError, () => this.secretValues)(error, where)
+  }
+
+  /** Scrubs an error (message, stack, fields, cause chain) of every credential value in place and returns it. */
+  redactError<T>(error: T): T {
+    return redactError(error, this.secretValues)
   }
 }
 

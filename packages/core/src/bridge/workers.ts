@@ -6,6 +6,7 @@ import { nowIso } from '../ids.js'
 import type { BridgeConfig } from '../model.js'
 import { backoffMs } from '../outbound/rate-limit.js'
 import { SignalTypes } from '../signals/types.js'
+import { errorReporter } from '../redact.js'
 import type { AdapterRegistry } from './registry.js'
 
 export type BridgeState = 'starting' | 'running' | 'backoff' | 'stopped' | 'failed'
@@ -67,7 +68,7 @@ export class BridgeWorkers {
     private readonly registry: AdapterRegistry,
     private readonly ingest: (config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent) => Promise<unknown>,
     private readonly options: BridgeWorkerOptions = {},
-    private readonly onError: (error: unknown, where: string) => void = (error, where) => console.warn(`[core] ${where}:`, error),
+    private readonly onError: (error: unknown, where: string) => void = errorReporter(undefined, () => registry.secrets()),
   ) {}
 
   async start(): Promise<void> {
@@ -150,7 +151,8 @@ export class BridgeWorkers {
       if (worker.abort.signal.aborted || this.workers.get(config.id) !== worker) return
       worker.failures++
       const restarts = (this.statuses.get(config.id)?.restarts ?? 0) + 1
-      const lastError = error instanceof Error ? error.message : String(error)
+      // Status and its bridge.status_changed signal are shown to operators: no credential in them.
+      const lastError = this.registry.redact(error instanceof Error ? error.message : String(error))
       if (worker.failures > (this.options.maxRestarts ?? 20)) {
         this.update(config.id, { state: 'failed', listenerCount: 0, lastError })
         return

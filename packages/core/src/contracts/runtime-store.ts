@@ -2,6 +2,14 @@ import type { ContentBlock, Message, Page, RoomMember } from '../model.js'
 import type { JournalWrite } from './journal.js'
 
 export const DeliveryStatuses = ['pending', 'sending', 'retrying', 'sent', 'failed', 'dead_lettered'] as const
+
+/**
+ * What a delivery does on the platform: `send` (the default when absent) posts a chunk; the others act
+ * on the platform copies of a message already sent there (SPEC 8.1): `edit` (to `text`), `delete`,
+ * `react` / `unreact` (`emoji`). Changes are queued in the conversation after the send they refer to.
+ */
+export const DeliveryActions = ['send', 'edit', 'delete', 'react', 'unreact'] as const
+export type DeliveryAction = (typeof DeliveryActions)[number]
 /** pending/retrying: waiting for an attempt; sending: leased by a worker; sent/failed/dead_lettered: final. */
 export type DeliveryStatus = (typeof DeliveryStatuses)[number]
 
@@ -26,6 +34,10 @@ export interface OutboxDelivery {
   media?: ContentBlock[]
   chunkIndex: number
   chunkCount: number
+  /** Absent: `send`. See {@link DeliveryAction}. */
+  action?: DeliveryAction
+  /** The emoji of a `react` / `unreact` delivery. */
+  emoji?: string
   /** Deliveries of one conversation (`bridgeId`, `externalRoomId`) are sent one at a time in (insertedAt, id) order. */
   conversationKey: string
   status: DeliveryStatus
@@ -120,6 +132,12 @@ export interface RuntimeStore {
   getDelivery(id: string): Promise<OutboxDelivery | null>
   /** Deliveries of a message ordered by (insertedAt, id). */
   listDeliveries(messageId: string): Promise<OutboxDelivery[]>
+  /**
+   * The sent delivery of a bridge whose platform message id is `externalMessageId` (the platform copy
+   * of a canonical message), or null: platform edits, deletes and reactions of those copies find their
+   * message by it.
+   */
+  findDeliveryByExternalId(bridgeId: string, externalMessageId: string): Promise<OutboxDelivery | null>
   /** Replaces a delivery by id (status changes, attempts, external id). */
   saveDelivery(delivery: OutboxDelivery): Promise<OutboxDelivery>
   /** Marks the delivery `dead_lettered` and inserts the dead letter, in one transaction. */

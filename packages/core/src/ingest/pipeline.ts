@@ -10,6 +10,7 @@ import { ValidationError } from '../errors.js'
 import { newId, nowIso } from '../ids.js'
 import type { BridgeConfig, ContentBlock, Message, Participant, Room, RoomType, Thread } from '../model.js'
 import { outboundPartsOf, planDeliveries, resolveRoutes } from '../outbound/routes.js'
+import { describeError } from '../redact.js'
 import { SignalTypes } from '../signals/types.js'
 import { findMentions, parseCommand } from './commands.js'
 import { applyMediaPolicy, runPolicy } from './policies.js'
@@ -176,6 +177,8 @@ export function createIngestPipeline(
     if (policy?.mirror) {
       const routes = await resolveRoutes(cachedReads, registry, room.id, policy, { exclude: { bridgeId, externalRoomId: event.externalRoomId } })
       const who = event.displayName ?? event.username ?? event.externalUserId
+      // Kept so that the mirror relays a later edit under the same name.
+      if (routes.length > 0) message.metadata = { ...message.metadata, relayedAs: who }
       for (const route of routes) {
         const target = registry.get(route.adapter)!
         // The media go along as media where the target takes them, else as their URLs after the text.
@@ -263,7 +266,7 @@ export function createIngestPipeline(
       return r?.record ?? thread
     } catch (error) {
       // The canonical thread stands; replies then go to the conversation instead of a platform thread.
-      console.warn(`[core] bridge ${config.id}: could not open a platform thread for message ${event.externalMessageId}:`, error)
+      console.warn(`[core] bridge ${config.id}: could not open a platform thread for message ${event.externalMessageId}: ${describeError(error, registry.secrets())}`)
       return thread
     }
   }
@@ -291,18 +294,44 @@ export function createIngestPipeline(
     return outcome
   }
 
+  /** The message whose platform copy (a sent delivery of ours) has this id on this bridge. */
+  async function copyOf(bridgeId: string, externalMessageId: string): Promise<Message | null> {
+    const delivery = await store.findDeliveryByExternalId(bridgeId, externalMessageId)
+    return delivery === null ? null : store.getMessage(delivery.messageId)
+  }
+
   async function applyChange(config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent, causationId?: string): Promise<IngestOutcome> {
     const channel = adapter.channel
+    // A reaction may be on our copy of a message that came from elsewhere (sent there by the outbox);
+    // edits and deletes apply only to the message's own platform message (a copy is ours, not its author's).
     const target = await store.getMessageByExternalId(channel, config.id, event.externalMessageId)
+      ?? (event.kind === 'reaction' ? await copyOf(config.id, event.externalMessageId) : null)
     if (!target) return { status: 'event', reason: 'unknown_message' }
     const sc = signalContext(causationId === undefined ? {} : { causationId })
     const ids = { roomId: target.roomId, messageId: target.id, bridgeId: config.id, channel, externalRoomId: event.externalRoomId }
     if (event.kind === 'reaction') {
       if (!event.reaction) throw new ValidationError('a reaction event needs reaction', [{ path: 'reaction', message: 'required' }])
+      const emoji = event.reaction.emoji
+      if (typeof emoji !== 'string' || emoji.length < 1 || emoji.length > 100) throw new ValidationError('a reaction needs 1-100 characters', [{ path: 'reaction.emoji', message: String(emoji) }])
       const participant = await senderOf(event, channel)
-      const fn = event.reaction.added ? reactions.addReaction : reactions.removeReaction
-      await fn(target.id, participant.id, event.reaction.emoji, { correlationId: sc.correlationId })
-      return { status: 'event', participant, ...(await store.getMessage(target.id).then((m) => (m ? { message: m } : {}))) }
+      const added = event.reaction.added
+      const now = nowIso()
+      // The signal names the bridge it came from, so the mirror carries it to the other platforms only.
+      const j = journal<UpdateResult<Message> | null>((r) => (r?.changed
+        ? [ctx.makeSignal(added ? SignalTypes.messageReactionAdded : SignalTypes.messageReactionRemoved, target.roomId,
+          { ...ids, participantId: participant.id, reaction: emoji, message: r.record }, sc)]
+        : []))
+      const written = await store.updateMessage(target.id, (m) => {
+        const list = m.reactions[emoji] ?? []
+        if (added === list.includes(participant.id)) return undefined
+        const reactions = { ...m.reactions }
+        const next = added ? [...list, participant.id].sort() : list.filter((p) => p !== participant.id)
+        if (next.length > 0) reactions[emoji] = next
+        else delete reactions[emoji]
+        return { ...m, reactions, updatedAt: now }
+      }, j)
+      emit(ctx, j)
+      return { status: 'event', participant, ...(written ? { message: written.record } : {}) }
     }
     if (event.kind === 'delete') {
       const j = journal<boolean>((deleted) => (deleted ? [ctx.makeSignal(SignalTypes.messageDeleted, target.roomId, { ...ids, externalId: event.externalMessageId }, sc)] : []))

@@ -1,9 +1,9 @@
 import type { AdapterRegistry } from '../bridge/registry.js'
-import type { PlatformAdapter, WebhookReply, WebhookRequest } from '../contracts/platform-adapter.js'
-import { isMessagingError, MessagingError, ValidationError, type ErrorCode } from '../errors.js'
+import type { InboundEvent, PlatformAdapter, WebhookReply, WebhookRequest } from '../contracts/platform-adapter.js'
+import { isMessagingError, MessagingError, StoreUnavailableError, ValidationError, type ErrorCode } from '../errors.js'
 import type { BridgeConfig } from '../model.js'
 import { requireId } from '../validate.js'
-import type { IngestOutcome } from './types.js'
+import { InboundEventSchema, isPlainInboundEvent, type IngestOutcome } from './types.js'
 
 export interface WebhookHttpRequest {
   method?: string
@@ -19,6 +19,12 @@ export interface WebhookHttpResult {
   outcomes: IngestOutcome[]
 }
 
+/**
+ * HTTP statuses of failures about the request itself, all found before anything is stored. A failure
+ * after the request was accepted (the store, the pipeline) is never one of these: it is an
+ * {@link IngestFailedError}, answered 5xx so the platform retries (dedupe makes that safe), whatever
+ * code its cause carries. A 404 or 409 there would read as final and lose the message.
+ */
 const STATUS_BY_CODE: Partial<Record<ErrorCode, number>> = {
   BRIDGE_NOT_FOUND: 404,
   BRIDGE_DISABLED: 409,
@@ -37,6 +43,32 @@ function lowerHeaders(headers: WebhookHttpRequest['headers'] = {}): Record<strin
     if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v)
   }
   return out
+}
+
+/**
+ * An ingest that failed after its request was accepted (verified, parsed, events valid): the store or
+ * the pipeline threw. Its code is `STORE_UNAVAILABLE` (HTTP 503 when the store said it is unavailable,
+ * else 500) whatever the cause's code, which stays readable as `cause`.
+ */
+export class IngestFailedError extends StoreUnavailableError {
+  readonly status: number
+  constructor(message: string, cause: unknown) {
+    super(message, cause)
+    this.name = 'IngestFailedError'
+    this.status = isMessagingError(cause, 'STORE_UNAVAILABLE') ? 503 : 500
+  }
+}
+
+/** Checks the events a parse produced before any is ingested: a bad one is the request's fault (400), found before anything is stored. */
+function checkEvents(adapter: PlatformAdapter, events: readonly InboundEvent[]): void {
+  for (const event of events) {
+    if (isPlainInboundEvent(event)) continue
+    const parsed = InboundEventSchema.safeParse(event)
+    if (!parsed.success) {
+      throw new ValidationError(`[core] adapter ${adapter.name} produced an invalid inbound event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })))
+    }
+  }
 }
 
 /** Webhook entry points: bridge lookup, size limit, signature, JSON, parse, then the ingest pipeline. */
@@ -88,17 +120,33 @@ export function webhookApi(configOf: (id: string) => Promise<BridgeConfig | null
     }
     request.body = body
     const parsed = await adapter.parseWebhook(bridge, request)
-    const outcomes: IngestOutcome[] = []
-    for (const event of parsed.events) outcomes.push(await pipeline.ingest(config, adapter, event))
+    const outcomes = await ingestAccepted(config, adapter, parsed.events)
     const processed: { outcomes: IngestOutcome[]; reply?: WebhookReply } = { outcomes }
     if (parsed.reply) processed.reply = parsed.reply
     return processed
+  }
+
+  /**
+   * Ingests the events of an accepted request in order. Whatever the pipeline or the store throws from
+   * here on becomes an {@link IngestFailedError} (5xx), with no credential in its message.
+   */
+  async function ingestAccepted(config: BridgeConfig, adapter: PlatformAdapter, events: readonly InboundEvent[]): Promise<IngestOutcome[]> {
+    checkEvents(adapter, events)
+    const outcomes: IngestOutcome[] = []
+    try {
+      for (const event of events) outcomes.push(await pipeline.ingest(config, adapter, event))
+    } catch (error) {
+      const reason = registry.redact(error instanceof Error ? error.message : String(error))
+      throw new IngestFailedError(`[core] bridge ${config.id}: ingest failed after the request was accepted: ${reason}`, registry.redactError(error))
+    }
+    return outcomes
   }
 
   return {
     /** Routes a webhook payload (headers and raw body as received) into ingest; resolves the first event's outcome. */
     async routeWebhook(bridgeId: string, payload: unknown, options: { headers?: Record<string, string>; rawBody?: string } = {}): Promise<IngestOutcome> {
       const { outcomes } = await process(bridgeId, { headers: options.headers ?? {}, rawBody: options.rawBody ?? JSON.stringify(payload) })
+        .catch((error: unknown) => Promise.reject(registry.redactError(error)))
       return outcomes[0] ?? { status: 'event', reason: 'no events' }
     },
 
@@ -112,7 +160,7 @@ export function webhookApi(configOf: (id: string) => Promise<BridgeConfig | null
         const { outcomes, reply } = await process(bridgeId, request)
         const failed = outcomes.find((o) => o.status === 'error')
         const response = failed
-          ? errorResponse(500, 'STORE_UNAVAILABLE', failed.reason ?? 'ingest failed')
+          ? errorResponse(500, 'STORE_UNAVAILABLE', registry.redact(failed.reason ?? 'ingest failed'))
           : reply
             ? { status: reply.status, headers: { 'content-type': typeof reply.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', ...reply.headers }, body: reply.body ?? {} }
             : { status: 200, headers: { 'content-type': 'application/json' }, body: { ok: true, outcomes: outcomes.map(summarize) } }
@@ -120,12 +168,18 @@ export function webhookApi(configOf: (id: string) => Promise<BridgeConfig | null
         if (outcomes[0]) result.outcome = outcomes[0]
         return result
       } catch (error) {
-        const outcome: IngestOutcome = { status: isMessagingError(error) && error.code !== 'STORE_UNAVAILABLE' ? 'rejected' : 'error', reason: error instanceof Error ? error.message : String(error) }
+        // Error text goes back to whoever sent the request: no credential may be in it.
+        const reason = registry.redact(error instanceof Error ? error.message : String(error))
+        if (error instanceof IngestFailedError) {
+          const outcome: IngestOutcome = { status: 'error', reason }
+          return { response: errorResponse(error.status, error.code, reason), outcome, outcomes: [outcome] }
+        }
+        const outcome: IngestOutcome = { status: isMessagingError(error) && error.code !== 'STORE_UNAVAILABLE' ? 'rejected' : 'error', reason }
         if (isMessagingError(error)) {
           const status = (error.details['status'] as number | undefined) ?? STATUS_BY_CODE[error.code] ?? 500
-          return { response: errorResponse(status, error.code, error.message), outcome, outcomes: [outcome] }
+          return { response: errorResponse(status, error.code, reason), outcome, outcomes: [outcome] }
         }
-        return { response: errorResponse(500, 'STORE_UNAVAILABLE', `ingest failed: ${outcome.reason}`), outcome, outcomes: [outcome] }
+        return { response: errorResponse(500, 'STORE_UNAVAILABLE', `ingest failed: ${reason}`), outcome, outcomes: [outcome] }
       }
     },
 
@@ -135,9 +189,9 @@ export function webhookApi(configOf: (id: string) => Promise<BridgeConfig | null
       if (!adapter.transformPayload) {
         throw new MessagingError(`adapter ${adapter.name} does not take direct payloads`, { code: 'UNSUPPORTED', details: { bridgeId } })
       }
-      const events = await adapter.transformPayload(registry.context(config), payload)
-      const outcomes: IngestOutcome[] = []
-      for (const event of events) outcomes.push(await pipeline.ingest(config, adapter, event))
+      const events = await Promise.resolve().then(() => adapter.transformPayload!(registry.context(config), payload))
+        .catch((error: unknown) => Promise.reject(registry.redactError(error)))
+      const outcomes = await ingestAccepted(config, adapter, events)
       return outcomes[0] ?? { status: 'event', reason: 'no events' }
     },
   }

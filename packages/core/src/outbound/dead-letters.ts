@@ -17,11 +17,11 @@ const PurgeSchema = z.strictObject({
 
 export function deadLettersApi(store: RuntimeStore, kick: () => void) {
   return {
-    /** Dead letters, newest first. */
-    async listDeadLetters(options: z.input<typeof ListSchema> = {}): Promise<DeadLetter[]> {
+    /** Dead letters, newest first, a page at a time: pass `nextCursor` back as `cursor` (absent on the last page). */
+    async listDeadLetters(options: z.input<typeof ListSchema> = {}): Promise<{ deadLetters: DeadLetter[]; nextCursor?: string }> {
       const o = parse(ListSchema, options, 'listDeadLetters options')
       const page = await store.listDeadLetters({ limit: o.limit, ...(o.status ? { status: o.status } : {}), ...(o.cursor ? { cursor: o.cursor } : {}) })
-      return page.items
+      return { deadLetters: page.items, ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) }
     },
 
     getDeadLetter(id: string): Promise<DeadLetter | null> {

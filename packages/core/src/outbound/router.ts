@@ -57,6 +57,8 @@ type FullStore = MessagingStore & RuntimeStore
 export function summarizeDeliveries(deliveries: OutboxDelivery[]): RouteDeliverySummary[] {
   const routes = new Map<string, OutboxDelivery[]>()
   for (const d of deliveries) {
+    // Changes made after the send (edits, deletes, reactions) are not part of how the message went out.
+    if (!isSendDelivery(d)) continue
     const list = routes.get(d.conversationKey) ?? []
     list.push(d)
     routes.set(d.conversationKey, list)
@@ -86,6 +88,9 @@ export function summarizeDeliveries(deliveries: OutboxDelivery[]): RouteDelivery
 }
 
 const isFinal = (d: OutboxDelivery) => d.status === 'sent' || d.status === 'failed' || d.status === 'dead_lettered'
+
+/** A delivery that sends (a chunk of) its message, as opposed to changing a copy already sent. */
+export const isSendDelivery = (d: OutboxDelivery): boolean => d.action === undefined || d.action === 'send'
 
 /** Cached reads of the routing topology (the messaging instance's read cache); default: the store. */
 export interface TopologyReads {
@@ -121,7 +126,7 @@ export function outboundApi(ctx: Context, store: FullStore, registry: AdapterReg
       set.add(wake)
       waiters.set(messageId, set)
       try {
-        const list = await store.listDeliveries(messageId)
+        const list = (await store.listDeliveries(messageId)).filter(isSendDelivery)
         if (settled(list) || Date.now() >= deadline) return list
         let timer: NodeJS.Timeout | undefined
         await Promise.race([woken, new Promise((r) => (timer = setTimeout(r, Math.min(250, deadline - Date.now()))))])
@@ -151,7 +156,8 @@ export function outboundApi(ctx: Context, store: FullStore, registry: AdapterReg
    */
   async function onSettled(delivery: OutboxDelivery): Promise<void> {
     try {
-      const all = await store.listDeliveries(delivery.messageId)
+      if (!isSendDelivery(delivery)) return
+      const all = (await store.listDeliveries(delivery.messageId)).filter(isSendDelivery)
       const route = all.filter((d) => d.conversationKey === delivery.conversationKey)
       const routeDone = route.every(isFinal)
       const routeSent = route.every((d) => d.status === 'sent')
@@ -301,6 +307,10 @@ export function outboundApi(ctx: Context, store: FullStore, registry: AdapterReg
           ? [{ type: 'text' as const, text: textOrContent }]
           : parse(z.array(ContentBlockSchema).min(1), textOrContent, 'content')
         if (!(await store.getRoom(roomId))) throw new NotFoundError(`room ${roomId} not found`, { roomId })
+        if (opts.replyToId !== undefined) {
+          const replyTo = await store.getMessage(opts.replyToId)
+          if (!replyTo || replyTo.roomId !== roomId) throw new NotFoundError(`message ${opts.replyToId} (replyToId) not found in room ${roomId}`, { replyToId: opts.replyToId })
+        }
         if (opts.threadId !== undefined) {
           const thread = await store.getThread(opts.threadId)
           if (!thread || thread.roomId !== roomId) throw new NotFoundError(`thread ${opts.threadId} not found in room ${roomId}`, { threadId: opts.threadId })
@@ -330,9 +340,16 @@ export function outboundApi(ctx: Context, store: FullStore, registry: AdapterReg
         }
         const deliveries = await plan(message, chosen, opts.allowMassMentions, now)
         const sc = signalContext(opts)
-        const j = journal<CommitMessageResult>((result) => result.status === 'created'
-          ? [ctx.makeSignal(SignalTypes.roomMessageAdded, roomId, { roomId, messageId: result.message.id, senderId: result.message.senderId, message: result.message }, sc)]
-          : [])
+        const j = journal<CommitMessageResult>((result) => {
+          if (result.status !== 'created') return []
+          const m = result.message
+          const added = ctx.makeSignal(SignalTypes.roomMessageAdded, roomId,
+            { roomId, messageId: m.id, senderId: m.senderId, ...(m.threadId === undefined ? {} : { threadId: m.threadId }), message: m }, sc)
+          if (m.threadId === undefined) return [added]
+          // A reply in a thread is announced as such, as postMessage does.
+          return [added, ctx.makeSignal(SignalTypes.threadReplyAdded, roomId, { roomId, threadId: m.threadId, messageId: m.id, senderId: m.senderId, message: m },
+            { correlationId: sc.correlationId, causationId: added.id })]
+        })
         const written = await store.commitMessage({
           message,
           deliveries,

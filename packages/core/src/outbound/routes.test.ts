@@ -19,6 +19,18 @@ describe('outbound media', () => {
     expect(outboundPartsOf(m, adapter('unsupported'))).toEqual({ text: `look\n${image.url}\n${file.url}`, media: [] })
   })
 
+  it("a platform's own file reference (tg-file:) becomes a label on other platforms, never the bare id", () => {
+    const m = message([
+      { type: 'text', text: 'the whiteboard' },
+      { type: 'image', url: 'tg-file:AgAC-large', altText: 'whiteboard' },
+      { type: 'file', url: 'tg-file:BQAC', filename: 'q3.pdf' },
+      { type: 'audio', url: 'tg-file:voc' },
+    ])
+    expect(outboundPartsOf(m, adapter('unsupported')).text).toBe('the whiteboard\n[image: whiteboard]\n[file: q3.pdf]\n[audio]')
+    // Where media go natively (Telegram to Telegram), the blocks travel as they are.
+    expect(outboundPartsOf(m, adapter('native')).media.map((b) => (b as { url?: string }).url)).toEqual(['tg-file:AgAC-large', 'tg-file:BQAC', 'tg-file:voc'])
+  })
+
   it('the first chunk of a delivery carries the media, the others none', () => {
     const m = message([{ type: 'text', text: 'one two three four five six seven eight nine ten' }, image])
     const { text, media } = outboundPartsOf(m, adapter('native'))

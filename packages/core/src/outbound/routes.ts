@@ -139,10 +139,21 @@ export function outboundPartsOf(message: Pick<Message, 'content'>, adapter: Pick
   return { text, media: message.content.filter((b) => MEDIA_TYPES.has(b.type)) }
 }
 
-/** The plain text of a message's content, for platforms that take text. */
+/**
+ * The plain text of a message's content, for platforms that take text. A media block's URL goes in as
+ * is when anyone can open it (http, https); a platform's own file reference (Telegram's `tg-file:`) means
+ * nothing elsewhere, so it becomes a label naming the media instead.
+ */
 export function textOf(message: Pick<Message, 'content'>): string {
   return message.content
-    .map((b) => (b.type === 'text' ? b.text : b.type === 'image' || b.type === 'file' || b.type === 'audio' || b.type === 'video' ? b.url ?? '' : ''))
+    .map((b) => (b.type === 'text' ? b.text : b.type === 'image' || b.type === 'file' || b.type === 'audio' || b.type === 'video' ? mediaText(b) : ''))
     .filter((t) => t.length > 0)
     .join('\n')
+}
+
+function mediaText(block: ContentBlock & { url?: string; filename?: string; altText?: string }): string {
+  const url = block.url ?? ''
+  if (url === '' || /^https?:\/\//i.test(url)) return url
+  const name = block.filename ?? block.altText
+  return `[${block.type}${name ? `: ${name}` : ''}]`
 }

@@ -4,7 +4,12 @@ import type { OutboxDelivery, RuntimeStore } from '../contracts/runtime-store.js
 import type { MessagingStore } from '../contracts/store.js'
 import { AdapterError, adapterErrorInfo } from '../errors.js'
 import { newId, nowIso } from '../ids.js'
+import type { BridgeContext, PlatformAdapter } from '../contracts/platform-adapter.js'
+import { chunkText, DEFAULT_MASS_MENTIONS, neutralizeMassMentions } from './chunker.js'
 import { backoffMs, TokenBuckets } from './rate-limit.js'
+
+/** A change that cannot be applied and will not become applicable by retrying (no platform copy to change). */
+class SkipError extends Error {}
 
 export interface DeliveryWorkerOptions {
   /** Lease owner name; a restarted worker with the same id resumes its own leased deliveries at once. */
@@ -138,10 +143,11 @@ export class DeliveryWorker {
     }
     try {
       const adapter = this.registry.require(config)
+      const isSend = (delivery.action ?? 'send') === 'send'
       // A delivery that already has its platform message (a streamed reply's preview, see stream.ts)
       // finishes it: the platform message is edited to this chunk's text rather than sent again.
-      const finishing = delivery.externalMessageId !== undefined && adapter.edit !== undefined && adapter.capabilities.edit !== 'unsupported'
-      if (!finishing && !adapter.send) throw new AdapterError(`adapter ${adapter.name} cannot send`, { retryable: false })
+      const finishing = isSend && delivery.externalMessageId !== undefined && adapter.edit !== undefined && adapter.capabilities.edit !== 'unsupported'
+      if (isSend && !finishing && !adapter.send) throw new AdapterError(`adapter ${adapter.name} cannot send`, { retryable: false })
       const bridge = this.registry.context(config)
       const limits = this.limitsFor(adapter.rateLimits, config.options)
       const wait = Math.max(
@@ -149,7 +155,10 @@ export class DeliveryWorker {
         this.buckets.reserve(`c\u0000${delivery.conversationKey}`, limits.perConversation),
       )
       if (wait > 0) await new Promise((r) => setTimeout(r, wait))
-      const result = finishing
+      const action = delivery.action ?? 'send'
+      const result = action !== 'send'
+        ? { externalMessageId: await this.change(delivery, adapter, bridge) }
+        : finishing
         ? await adapter.edit!(bridge, {
           externalRoomId: delivery.externalRoomId,
           externalMessageId: delivery.externalMessageId!,
@@ -178,10 +187,79 @@ export class DeliveryWorker {
       await this.options.onSettled(sent)
       return
     } catch (e) {
+      if (e instanceof SkipError) return this.settleSkipped(delivery, attempts, e.message)
       error = e
     }
     const policy = config.deliveryPolicy
     await this.settleFailure(delivery, attempts, error, policy.maxAttempts, adapterErrorInfo(error).retryable, policy)
+  }
+
+  /**
+   * Applies a change delivery (edit, delete, react, unreact) to the platform copies of its message in
+   * its conversation: the sent chunks, found now (the send they refer to finished before this delivery
+   * was claimed, as deliveries of a conversation go one at a time in order), or the platform message the
+   * delivery names (a reaction on a message that came from that platform). Resolves the first copy's id.
+   */
+  private async change(delivery: OutboxDelivery, adapter: PlatformAdapter, bridge: BridgeContext): Promise<string> {
+    const action = delivery.action!
+    let ids: string[]
+    if (delivery.externalMessageId !== undefined) ids = [delivery.externalMessageId]
+    else {
+      const sends = (await this.store.listDeliveries(delivery.messageId))
+        .filter((d) => (d.action ?? 'send') === 'send' && d.conversationKey === delivery.conversationKey)
+      const sent = sends.filter((d) => d.status === 'sent' && d.externalMessageId !== undefined).sort((a, b) => a.chunkIndex - b.chunkIndex)
+      if (sent.length === 0) {
+        if (sends.some((d) => d.status === 'pending' || d.status === 'sending' || d.status === 'retrying')) {
+          throw new AdapterError('the send this change refers to has not finished yet', { retryable: true })
+        }
+        throw new SkipError(`no platform copy of message ${delivery.messageId} in this conversation (its send ${sends.length === 0 ? 'never happened' : 'failed'})`)
+      }
+      ids = sent.map((d) => d.externalMessageId!)
+    }
+    const thread = delivery.externalThreadId === undefined ? {} : { externalThreadId: delivery.externalThreadId }
+    const target = (externalMessageId: string) => ({ externalRoomId: delivery.externalRoomId, externalMessageId, ...thread })
+    const unsupported = (what: string) => new AdapterError(`adapter ${adapter.name} cannot ${what}`, { retryable: false })
+    switch (action) {
+      case 'edit': {
+        if (!adapter.edit) throw unsupported('edit')
+        const limit = Math.max(16, adapter.textLimitFor?.(bridge) ?? adapter.capabilities.textLimit)
+        const text = neutralizeMassMentions(delivery.text, adapter.massMentions ?? DEFAULT_MASS_MENTIONS)
+        const chunks = text.length === 0 ? [''] : chunkText(text, limit)
+        for (let i = 0; i < ids.length; i++) {
+          // The last copy takes whatever text is left (cut to the limit); copies past the new text's end
+          // are deleted where the platform can, otherwise left as they are.
+          if (i >= chunks.length) {
+            if (adapter.delete && adapter.capabilities.delete !== 'unsupported') await adapter.delete(bridge, target(ids[i]!))
+            continue
+          }
+          const piece = i === ids.length - 1 ? chunks.slice(i).join('\n') : chunks[i]!
+          await adapter.edit(bridge, { ...target(ids[i]!), text: piece.length > limit ? `${piece.slice(0, limit - 1)}…` : piece })
+        }
+        return ids[0]!
+      }
+      case 'delete':
+        if (!adapter.delete) throw unsupported('delete')
+        for (const id of ids) await adapter.delete(bridge, target(id))
+        return ids[0]!
+      case 'react':
+      case 'unreact': {
+        const call = action === 'react' ? adapter.addReaction : adapter.removeReaction
+        if (!call) throw unsupported(action === 'react' ? 'add reactions' : 'remove reactions')
+        await call.call(adapter, bridge, { ...target(ids[0]!), emoji: delivery.emoji ?? '' })
+        return ids[0]!
+      }
+      default:
+        throw new AdapterError(`unknown delivery action ${String(action)}`, { retryable: false })
+    }
+  }
+
+  /** A change with nothing to apply it to: final (`failed`) with the reason, no dead letter. */
+  private async settleSkipped(delivery: OutboxDelivery, attempts: number, reason: string): Promise<void> {
+    const settled: OutboxDelivery = { ...delivery, status: 'failed', attempts, lastError: reason, updatedAt: nowIso() }
+    delete settled.leaseOwner
+    delete settled.leaseUntil
+    await this.store.saveDelivery(settled)
+    await this.options.onSettled(settled)
   }
 
   private async settleFailure(
@@ -193,7 +271,8 @@ export class DeliveryWorker {
     policy = { baseBackoffMs: 250, maxBackoffMs: 30_000, deadLetter: true },
   ): Promise<void> {
     const now = Date.now()
-    const reason = error instanceof Error ? error.message : String(error)
+    // A dead letter's reason, a delivery's lastError and message.failed never carry a bridge's credentials.
+    const reason = this.registry.redact(error instanceof Error ? error.message : String(error))
     const base = { ...delivery, attempts, lastError: reason, updatedAt: new Date(now).toISOString() }
     delete base.leaseOwner
     delete base.leaseUntil

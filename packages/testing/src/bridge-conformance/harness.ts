@@ -38,7 +38,7 @@ export function useBridge(options: BridgeConformanceOptions) {
     const messaging = createMessaging({
       store,
       instanceId: 'bridge-conformance',
-      adapters: [options.createWebhookAdapter({ timeoutMs: 2000, ...adapterConfig })],
+      adapters: [options.createWebhookAdapter({ timeoutMs: 30_000, ...adapterConfig })],
       delivery: { pollMs: 20 },
       ...extra,
     })
@@ -77,7 +77,7 @@ export function useBridge(options: BridgeConformanceOptions) {
         })
         return messaging.routeWebhookRequest(bridgeId, { method: req.method, path: req.path, headers: { ...req.headers }, rawBody: req.rawBody })
       },
-      async waitFor(predicate, what, ms = 5000) {
+      async waitFor(predicate, what, ms = 30_000) {
         const deadline = Date.now() + ms
         while (!(await predicate())) {
           if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)

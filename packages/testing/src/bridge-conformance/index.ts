@@ -1,9 +1,11 @@
 import { describe } from 'vitest'
 import type { BridgeConformanceOptions } from './harness.js'
 import { ingestCases } from './ingest.js'
+import { ingestFailureCases } from './ingest-failures.js'
 import { outboundCases } from './outbound.js'
 import { topologyCases } from './topology.js'
 import { agentBridgeCases } from './agents.js'
+import { syncCases } from './sync.js'
 
 export type { BridgeConformanceOptions } from './harness.js'
 
@@ -15,8 +17,10 @@ export type { BridgeConformanceOptions } from './harness.js'
 export function bridgeConformance(options: BridgeConformanceOptions): void {
   describe(`bridge runtime over ${options.name}`, () => {
     ingestCases(options)
+    ingestFailureCases(options)
     outboundCases(options)
     topologyCases(options)
     agentBridgeCases(options)
+    syncCases(options)
   })
 }

@@ -45,6 +45,7 @@ export function ingestCases(options: BridgeConformanceOptions): void {
       expect((await h.messaging.listMessages(room!.id)).messages).toHaveLength(1)
       const ids = new Set(results.map((r) => r.outcome!.message?.id))
       expect(ids.size).toBe(1)
+      await h.waitFor(() => h.typesSeen().includes('message.received'), 'message.received')
       await new Promise((r) => setTimeout(r, 30))
       expect(h.typesSeen().filter((t) => t === 'message.received')).toHaveLength(1)
     })

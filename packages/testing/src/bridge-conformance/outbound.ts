@@ -31,20 +31,22 @@ export function outboundCases(options: BridgeConformanceOptions): void {
       expect(h.signals.find((s) => s.type.endsWith('message.sent'))!.data).toMatchObject({ roomId: room.id, messageId: stored.id, bridgeId: 'wh', externalIds: [rx.deliveries[0]!.id] })
     })
 
-    it('postMessage with deliver also routes the message to the bound platforms', async () => {
+    it('postMessage into a bound room reaches its platforms by default; deliver: false keeps it local', async () => {
       const h = await setup()
       const rx = await h.addBridge('wh')
       const room = await boundRoom(h, ['wh'])
       const { message, signals } = await h.messaging.postMessage(
-        { roomId: room.id, senderId: 'agent_1', role: 'assistant', content: [{ type: 'text', text: 'posted and delivered' }] }, { deliver: true })
+        { roomId: room.id, senderId: 'agent_1', role: 'assistant', content: [{ type: 'text', text: 'posted and delivered' }] })
       expect(signals.map((s) => s.type)).toEqual(['jido.messaging.room.message_added'])
       await h.waitFor(() => rx.deliveries.length === 1, 'delivery of the posted message')
       expect(rx.deliveries[0]!.body).toMatchObject({ room: 'room-wh', text: 'posted and delivered' })
       await h.waitFor(async () => ((await h.messaging.getMessage(message.id))!.metadata['externalIds'] as object | undefined) !== undefined, 'external ids')
-      const plain = await h.messaging.postMessage({ roomId: room.id, senderId: 'u', role: 'user', content: [{ type: 'text', text: 'local only' }] })
-      await new Promise((r) => setTimeout(r, 50))
-      expect(rx.deliveries).toHaveLength(1)
+      const plain = await h.messaging.postMessage({ roomId: room.id, senderId: 'u', role: 'user', content: [{ type: 'text', text: 'local only' }] }, { deliver: false })
+      const explicit = await h.messaging.postMessage({ roomId: room.id, senderId: 'u', role: 'user', content: [{ type: 'text', text: 'explicitly delivered' }] }, { deliver: true })
+      await h.waitFor(() => rx.deliveries.length === 2, 'the explicitly delivered message')
+      expect(rx.deliveries.map((d) => d.body.text)).toEqual(['posted and delivered', 'explicitly delivered'])
       expect(plain.message.status).toBe('sent')
+      expect(explicit.message.id).not.toBe(plain.message.id)
     })
 
     it('a reply in a thread goes into the platform thread as a platform reply', async () => {
@@ -83,7 +85,7 @@ export function outboundCases(options: BridgeConformanceOptions): void {
       rx.failNext(1, { status: 429, retryAfterSeconds: 1 })
       const started = Date.now()
       await h.messaging.routeOutbound(room.id, 'patience')
-      await h.waitFor(() => rx.deliveries.length === 1, 'delivery after Retry-After', 5000)
+      await h.waitFor(() => rx.deliveries.length === 1, 'delivery after Retry-After', 30_000)
       expect(Date.now() - started).toBeGreaterThanOrEqual(950)
     })
 
@@ -161,7 +163,7 @@ export function outboundCases(options: BridgeConformanceOptions): void {
       const err = await h.messaging.routeOutbound(room.id, 'rejected').catch((e: unknown) => e)
       expect(err).toMatchObject({ code: 'DELIVERY_FAILED', details: { summary: [expect.objectContaining({ status: 'dead_lettered' })] } })
       await h.waitFor(() => h.typesSeen().includes('message.failed'), 'message.failed')
-      const [dl] = await h.messaging.listDeadLetters()
+      const [dl] = (await h.messaging.listDeadLetters()).deadLetters
       expect(dl).toMatchObject({ roomId: room.id, bridgeId: 'wh', externalRoomId: 'room-wh', status: 'active', attempts: 1, reason: expect.any(String) })
       expect(await h.messaging.getDeadLetter(dl!.id)).toEqual(dl)
 
@@ -174,14 +176,14 @@ export function outboundCases(options: BridgeConformanceOptions): void {
 
       rx.failNext(2, { status: 500 })
       await h.messaging.routeOutbound(room.id, 'exhausted').catch(() => undefined)
-      await h.waitFor(async () => (await h.messaging.listDeadLetters({ status: 'active' })).length === 1, 'second dead letter')
-      const [second] = await h.messaging.listDeadLetters({ status: 'active' })
+      await h.waitFor(async () => (await h.messaging.listDeadLetters({ status: 'active' })).deadLetters.length === 1, 'second dead letter')
+      const [second] = (await h.messaging.listDeadLetters({ status: 'active' })).deadLetters
       expect(second!.attempts).toBe(2)
       expect((await h.messaging.archiveDeadLetter(second!.id)).status).toBe('archived')
-      expect(await h.messaging.listDeadLetters({ status: 'active' })).toEqual([])
+      expect(await h.messaging.listDeadLetters({ status: 'active' })).toEqual({ deadLetters: [] })
       expect(await h.messaging.purgeDeadLetters({ status: 'archived' })).toBe(1)
       expect(await h.messaging.purgeDeadLetters()).toBe(1)
-      expect(await h.messaging.listDeadLetters()).toEqual([])
+      expect(await h.messaging.listDeadLetters()).toEqual({ deadLetters: [] })
     })
   })
 }

@@ -128,8 +128,10 @@ export function topologyCases(options: BridgeConformanceOptions): void {
       await h.messaging.putBridgeConfig({ id: 'gw', adapter: 'listening', enabled: false })
       await h.waitFor(async () => (await h.messaging.bridgeStatus('gw'))?.state === 'stopped', 'listener stopped')
       expect(await h.messaging.listRunningBridgeWorkers()).toEqual([])
-      const transitions = h.signals.filter((s) => s.type === 'jido.messaging.bridge.status_changed').map((s) => s.data!['to'])
-      expect(transitions).toEqual(expect.arrayContaining(['starting', 'backoff', 'running', 'stopped']))
+      // The status is read from the worker at once; its signal reaches subscribers after its commit.
+      const transitions = () => h.signals.filter((s) => s.type === 'jido.messaging.bridge.status_changed').map((s) => s.data!['to'])
+      await h.waitFor(() => transitions().includes('stopped'), 'the stopped signal', 30_000)
+      expect(transitions()).toEqual(expect.arrayContaining(['starting', 'backoff', 'running', 'stopped']))
       expect(await h.messaging.bridgeStatus('nope')).toBeNull()
     })
   })

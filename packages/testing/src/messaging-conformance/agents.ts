@@ -46,6 +46,7 @@ export function agentCases(options: MessagingConformanceOptions): void {
       expect(replies[0]).toMatchObject({ role: 'assistant', replyToId: first.message.id, content: [{ type: 'text', text: 'echo: hi' }], metadata: { agentId: 'echo' } })
       const participant = await messaging.getParticipant(agent.participantId)
       expect(participant).toMatchObject({ type: 'agent', identity: { name: 'Echo' } })
+      await until(() => signals.some((s) => s.type === SignalTypes.agentCompleted), 'agent.completed')
       const types = signals.map((s) => s.type)
       for (const t of [SignalTypes.agentTriggered, SignalTypes.agentStarted, SignalTypes.agentCompleted]) expect(types).toContain(t)
       expect(types.indexOf(SignalTypes.agentTriggered)).toBeLessThan(types.indexOf(SignalTypes.agentCompleted))
@@ -110,8 +111,12 @@ export function agentCases(options: MessagingConformanceOptions): void {
       const ping = await messaging.registerAgent(room.id, { id: 'ping', trigger: 'all', respondToAgents: true, handler: () => 'ping' })
       const pong = await messaging.registerAgent(room.id, { id: 'pong', trigger: 'all', respondToAgents: true, handler: () => 'pong' })
       await messaging.postMessage({ roomId: room.id, senderId: 'human', role: 'user', content: text('start') })
+      const byEither = async () => (await messaging.listMessages(room.id, { limit: 1000 })).messages
+        .filter((m) => m.senderId === ping.participantId || m.senderId === pong.participantId).length
+      // The exchange has started (a slow machine may take longer than the quiet window to answer) ...
+      await until(async () => (await byEither()) >= 2, 'the agents to answer')
       let count = -1
-      // Quiet for 400 ms: the exchange has ended.
+      // ... and is quiet for 400 ms: it has ended.
       await until(async () => {
         const n = (await messaging.listMessages(room.id, { limit: 1000 })).messages.length
         if (n === count) return true
@@ -221,10 +226,11 @@ export function agentCases(options: MessagingConformanceOptions): void {
       const { messaging } = await open()
       const room = await messaging.createRoom()
       const calls: Array<{ text: string; skipped: string[] }> = []
-      await messaging.registerAgent(room.id, { id: 'settle', trigger: 'all', concurrency: 'debounce', debounceMs: 150, handler: (m, ctx) => {
+      await messaging.registerAgent(room.id, { id: 'settle', trigger: 'all', concurrency: 'debounce', debounceMs: 2000, handler: (m, ctx) => {
         calls.push({ text: textOf(m), skipped: ctx.skipped.map(textOf) })
         return null
       } })
+      // A 2 s quiet period (not 150 ms): the three posts land within it even on a loaded machine.
       for (const t of ['one', 'two', 'three']) await messaging.postMessage({ roomId: room.id, senderId: 'u', role: 'user', content: text(t) })
       await until(() => calls.length === 1, 'the debounced call')
       await sleep(300)
@@ -235,7 +241,8 @@ export function agentCases(options: MessagingConformanceOptions): void {
       let peak = 0
       await messaging.registerAgent(other.id, { id: 'parallel', trigger: 'all', concurrency: 'concurrent', handler: async () => {
         peak = Math.max(peak, ++running)
-        await sleep(100)
+        // Runs until another one overlaps it (a fixed sleep could end before a loaded machine starts the next).
+        await until(() => peak >= 2, 'an overlapping run', 30_000).catch(() => undefined)
         running--
         return null
       } })

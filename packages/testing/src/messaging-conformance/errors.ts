@@ -1,6 +1,7 @@
 import { createMessaging, isMessagingError } from '@jido-messaging/core'
 import { describe, expect, it } from 'vitest'
 import { text, useMessaging, type MessagingConformanceOptions } from './harness.js'
+import { until } from './journal.js'
 
 export function errorCases(options: MessagingConformanceOptions): void {
   const h = useMessaging(options)
@@ -58,6 +59,7 @@ export function errorCases(options: MessagingConformanceOptions): void {
         expect(await other.getRoom(room.id)).toBeNull()
         const { signals } = await other.postMessage({ roomId: (await other.createRoom()).id, senderId: 'u', role: 'user', content: text('y') })
         expect(signals[0]!.source).toBe('/jido/messaging/other')
+        await until(() => seenByOther.length >= 1, 'the other instance\'s own signal', 30_000)
         await new Promise((r) => setTimeout(r, 10))
         expect(seenByOther).toEqual(['jido.messaging.room.message_added'])
       } finally {

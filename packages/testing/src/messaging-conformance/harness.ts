@@ -35,7 +35,7 @@ export function useMessaging(options: MessagingConformanceOptions): () => Harnes
       store,
       signals,
       async waitForSignals(count) {
-        const deadline = Date.now() + 2000
+        const deadline = Date.now() + 30_000
         while (signals.length < count) {
           if (Date.now() > deadline) throw new Error(`expected ${count} signals, saw ${signals.length}`)
           await new Promise((r) => setTimeout(r, 2))

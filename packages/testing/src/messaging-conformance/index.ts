@@ -7,6 +7,7 @@ import { journalCases } from './journal.js'
 import { directoryCases } from './directory.js'
 import { onboardingCases } from './onboarding.js'
 import { agentCases } from './agents.js'
+import { reviewDefectCases } from './review-defects.js'
 
 export type { MessagingConformanceOptions } from './harness.js'
 
@@ -23,5 +24,6 @@ export function messagingConformance(options: MessagingConformanceOptions): void
     directoryCases(options)
     onboardingCases(options)
     agentCases(options)
+    reviewDefectCases(options)
   })
 }

@@ -10,6 +10,7 @@ import {
 } from '@jido-messaging/core'
 import { describe, expect, it } from 'vitest'
 import { useMessaging, type MessagingConformanceOptions } from './harness.js'
+import { until } from './journal.js'
 
 // Onboarding flows through the public API (SPEC 9): the state machine, its errors, idempotency keys
 // (also across two instances on one store), onboarding.transitioned signals, onboardingWorker ordering.
@@ -181,6 +182,7 @@ export function onboardingCases(options: MessagingConformanceOptions): void {
 
       const stored = (await messaging.getOnboarding(flow.id))!
       expect(stored.transitions.map((t) => t.idempotencyKey)).toEqual(['resolve-1', 'pair-1', 'complete-1'])
+      await until(() => signals.filter((s) => s.type === TRANSITIONED).length >= 3, 'three transition signals')
       await settle()
       expect(signals.filter((s) => s.type === TRANSITIONED)).toHaveLength(3)
       expect(await transitionedIn(messaging, flow.id)).toHaveLength(3)

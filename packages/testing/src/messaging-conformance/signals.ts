@@ -1,6 +1,7 @@
 import { positionOf } from '@jido-messaging/core'
 import { describe, expect, it } from 'vitest'
 import { text, useMessaging, type MessagingConformanceOptions } from './harness.js'
+import { until } from './journal.js'
 
 export function signalCases(options: MessagingConformanceOptions): void {
   const h = useMessaging(options)
@@ -154,6 +155,7 @@ export function signalCases(options: MessagingConformanceOptions): void {
       expect(second.value!.subject).toBe(other.id)
       await iter.return!()
       expect((await iter.next()).done).toBe(true)
+      await until(() => reactions.length >= 1 && inRoom.length >= 1, 'the reaction and the other room\'s signal', 30_000)
       await new Promise((r) => setTimeout(r, 10))
       expect(reactions).toEqual(['jido.messaging.message.reaction_added'])
       expect(inRoom).toEqual([other.id])

@@ -80,6 +80,47 @@ export function deliveryCases(ctx: RuntimeSuiteContext): void {
       expect((await store.listDeliveries(posted.id))[0]?.media).toEqual([media[0]])
     })
 
+    it('change deliveries keep their action and emoji; a send has no action; both survive claim and save', async () => {
+      const store = ctx.store()
+      const { room, message } = await seedMessage(store)
+      const send = makeDelivery(room.id, message.id, { insertedAt: isoAt(0) })
+      const edit = makeDelivery(room.id, message.id, { action: 'edit', text: 'new text', insertedAt: isoAt(1), conversationKey: 'other:1' })
+      const react = makeDelivery(room.id, message.id, { action: 'react', emoji: '🎉', text: '', externalMessageId: 'ext-9', insertedAt: isoAt(2), conversationKey: 'other:2' })
+      await store.enqueueDeliveries([send, edit, react])
+      expect(await store.getDelivery(send.id)).not.toHaveProperty('action')
+      expect(await store.getDelivery(edit.id)).toEqual(edit)
+      expect(await store.getDelivery(react.id)).toEqual(react)
+      const claimed = await store.claimDeliveries({ owner: 'w_1', now: isoAt(10), leaseUntil: isoAt(1010), limit: 10 })
+      expect(claimed.find((d) => d.id === react.id)).toMatchObject({ action: 'react', emoji: '🎉', externalMessageId: 'ext-9' })
+      const saved = await store.saveDelivery({ ...edit, status: 'sent', externalMessageId: 'ext-1' })
+      expect(saved).toMatchObject({ action: 'edit', status: 'sent' })
+      expect((await store.listDeliveries(message.id)).map((d) => d.action ?? 'send')).toEqual(['send', 'edit', 'react'])
+    })
+
+    it('findDeliveryByExternalId finds the sent delivery carrying a platform id on a bridge, and nothing else', async () => {
+      const store = ctx.store()
+      const { room, message } = await seedMessage(store)
+      const other = makeMessage(room.id)
+      await store.saveMessage(other)
+      const first = makeDelivery(room.id, message.id, { bridgeId: 'b1', insertedAt: isoAt(0) })
+      const second = makeDelivery(room.id, other.id, { bridgeId: 'b1', insertedAt: isoAt(1) })
+      const elsewhere = makeDelivery(room.id, other.id, { bridgeId: 'b2', insertedAt: isoAt(2) })
+      await store.enqueueDeliveries([first, second, elsewhere])
+      // Not sent yet: not a platform copy.
+      expect(await store.findDeliveryByExternalId('b1', 'p-1')).toBeNull()
+      await store.saveDelivery({ ...first, status: 'sent', externalMessageId: 'p-1' })
+      await store.saveDelivery({ ...second, status: 'sent', externalMessageId: 'p-2' })
+      await store.saveDelivery({ ...elsewhere, status: 'sent', externalMessageId: 'p-1' })
+      expect((await store.findDeliveryByExternalId('b1', 'p-1'))?.messageId).toBe(message.id)
+      expect((await store.findDeliveryByExternalId('b1', 'p-2'))?.messageId).toBe(other.id)
+      expect((await store.findDeliveryByExternalId('b2', 'p-1'))?.messageId).toBe(other.id)
+      expect(await store.findDeliveryByExternalId('b2', 'p-2')).toBeNull()
+      expect(await store.findDeliveryByExternalId('b3', 'p-1')).toBeNull()
+      // A delivery that is no longer sent (replayed, say) is not found by its old id.
+      await store.saveDelivery({ ...second, status: 'pending', externalMessageId: 'p-2' })
+      expect(await store.findDeliveryByExternalId('b1', 'p-2')).toBeNull()
+    })
+
     it('saveDelivery of an unknown delivery rejects NOT_FOUND and creates nothing', async () => {
       const store = ctx.store()
       const { room, message } = await seedMessage(store)

@@ -124,12 +124,12 @@ export class DiscordGateway {
   }
 
   /** Resolves once a client is connected and ready (after IDENTIFY or RESUME). */
-  waitUntilConnected(timeoutMs = 10_000): Promise<void> {
+  waitUntilConnected(timeoutMs = 30_000): Promise<void> {
     return this.waitFor(() => this.live !== undefined, timeoutMs, 'a gateway client')
   }
 
   /** Resolves once `count` RESUMEs have completed. */
-  waitForResumes(count: number, timeoutMs = 10_000): Promise<void> {
+  waitForResumes(count: number, timeoutMs = 30_000): Promise<void> {
     return this.waitFor(() => this.resumes >= count && this.live !== undefined, timeoutMs, `${count} resumes`)
   }
 

@@ -319,7 +319,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       }))
       return acked
     },
-    async waitForSocket(count = 1, timeoutMs = 5000) {
+    async waitForSocket(count = 1, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs
       while (sockets.length < count) {
         if (Date.now() > deadline) throw new Error(`[testing] fake slack: no ${count} Socket Mode connection(s) within ${timeoutMs} ms`)

@@ -11,6 +11,14 @@ beforeEach(async () => {
 })
 afterEach(() => fake.close())
 
+/** Waits until the fake holds a long poll (a fixed sleep could end before a loaded machine's request arrives). */
+async function pollHeld(): Promise<void> {
+  for (const deadline = Date.now() + 30_000; fake.state.waitingPolls === 0;) {
+    if (Date.now() > deadline) throw new Error('no getUpdates held')
+    await new Promise((r) => setTimeout(r, 5))
+  }
+}
+
 async function call(method: string, body: unknown, token = TELEGRAM_BOT_TOKEN): Promise<{ status: number; json: Record<string, unknown> }> {
   const res = await fetch(`${fake.apiRoot}/bot${token}/${method}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
   return { status: res.status, json: (await res.json()) as Record<string, unknown> }
@@ -44,7 +52,7 @@ describe('telegram fake', () => {
 
   it('holds getUpdates until an update is queued, confirms by offset, and leaves reactions out unless asked', async () => {
     const waiting = call('getUpdates', { timeout: 10 })
-    await new Promise((r) => setTimeout(r, 50))
+    await pollHeld()
     const message = fake.userMessage({ chat: tgChats.team, from: tgUsers.ada, text: 'hi' })
     fake.enqueue(message, fake.react({ chat: tgChats.team, messageId: message.message!.message_id, user: tgUsers.ada, reactions: ['👍'] }))
     const first = (await waiting).json.result as Array<{ update_id: number }>
@@ -61,7 +69,7 @@ describe('telegram fake', () => {
     expect((await call('getUpdates', {})).status).toBe(409)
     await call('deleteWebhook', {})
     const held = call('getUpdates', { timeout: 10 })
-    await new Promise((r) => setTimeout(r, 50))
+    await pollHeld()
     const newer = call('getUpdates', { timeout: 0 })
     expect((await held).status).toBe(409)
     expect((await newer).status).toBe(200)

@@ -29,6 +29,7 @@ export {
   type CallEffects as TelegramCallEffects,
 } from './methods.js'
 export type { UploadedFile as TelegramUploadedFile } from './body.js'
+export type { FakeFile as TelegramFakeFile, FileSpec as TelegramFileSpec, FileDownload as TelegramFileDownload } from './files.js'
 export {
   TgApiError,
   type TgChat,

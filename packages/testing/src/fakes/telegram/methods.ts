@@ -229,6 +229,7 @@ const getMe: Method = ({ state }) => ({
 
 export const METHODS: Readonly<Record<string, Method>> = {
   getMe,
+  getFile: ({ state, params }) => ({ result: state.files.getFile(params) }),
   sendMessage,
   sendPhoto: sendMedia('photo'),
   sendDocument: sendMedia('document'),

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import type { WebhookRequest } from '@jido-messaging/core'
 import { intParam, parseParams, readBody, type UploadedFile } from './body.js'
+import type { FakeFile, FileDownload, FileSpec } from './files.js'
 import { METHODS, notFound, type CallEffects, type WebhookState } from './methods.js'
 import { TelegramState, type FakeMessageRecord, type MessageSpec, type ReactionSpec } from './state.js'
 import { TgApiError, type TgChat, type TgMessage, type TgUpdate, type TgUser } from './types.js'
@@ -43,6 +44,8 @@ export interface ScriptedTelegramFailure {
   description?: string
   /** Only calls to this method fail (default any method). */
   method?: string
+  /** Append the requested URL, bot token and all, to the description (as some proxies and errors do). */
+  echoUrl?: boolean
 }
 
 export interface TelegramFake {
@@ -76,6 +79,10 @@ export interface TelegramFake {
   pendingUpdates(): TgUpdate[]
   /** The request Telegram would POST to the registered webhook for `update` (secret token header included). */
   webhookRequest(update: TgUpdate, path?: string): WebhookRequest
+  /** Hosts a file: getFile answers its file_path and `GET /file/bot<token>/<file_path>` serves its bytes. */
+  addFile(spec: FileSpec): FakeFile
+  /** Every request to the file download route, in order. */
+  readonly downloads: readonly FileDownload[]
   /** Resolves once a successful call to `method` matching `predicate` was recorded. */
   waitForCall(method: string, predicate?: (call: TelegramCall) => boolean, ms?: number): Promise<TelegramCall>
   close(): Promise<void>
@@ -129,23 +136,36 @@ export async function startTelegramFake(options: TelegramFakeOptions = {}): Prom
     return updates
   }
 
-  function scripted(method: string): TgApiError | undefined {
+  function scripted(method: string, requestUrl: string): TgApiError | undefined {
     const i = failures.findIndex((f) => f.method === undefined || f.method === method)
     if (i < 0) return undefined
     const [f] = failures.splice(i, 1)
+    const echo = f!.echoUrl ? ` (${requestUrl})` : ''
     if (f!.status === 429) {
       const after = f!.retryAfterSeconds ?? 1
-      return new TgApiError(429, f!.description ?? `Too Many Requests: retry after ${after}`, { retry_after: after })
+      return new TgApiError(429, `${f!.description ?? `Too Many Requests: retry after ${after}`}${echo}`, { retry_after: after })
     }
-    if (f!.status >= 500) return new TgApiError(f!.status, f!.description ?? 'Bad Gateway')
-    return new TgApiError(f!.status, f!.description ?? (f!.status === 403 ? 'Forbidden: bot was blocked by the user' : 'Bad Request: scripted failure'))
+    if (f!.status >= 500) return new TgApiError(f!.status, `${f!.description ?? 'Bad Gateway'}${echo}`)
+    return new TgApiError(f!.status, `${f!.description ?? (f!.status === 403 ? 'Forbidden: bot was blocked by the user' : 'Bad Request: scripted failure')}${echo}`)
+  }
+
+  /** `GET /file/bot<token>/<file_path>`: a hosted file's bytes; a wrong token is 401, an unknown path 404. */
+  function serveFile(url: URL, res: ServerResponse): void {
+    const download = /^\/file\/bot([^/]+)\/(.+)$/.exec(url.pathname)
+    if (!download) return send(res, 404, notFound().body())
+    if (download[1] !== token) return send(res, 401, new TgApiError(401, 'Unauthorized').body())
+    const file = state.files.download(decodeURIComponent(download[2]!))
+    if (!file) return send(res, 404, notFound().body())
+    if (res.destroyed || res.writableEnded) return
+    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.data.length })
+    res.end(file.data)
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname)
     const raw = await readBody(req)
-    if (!match) return send(res, 404, notFound().body())
+    if (!match) return serveFile(url, res)
     const [, givenToken, method] = match as unknown as [string, string, string]
     const call: TelegramCall = { method, params: {}, files: {}, status: 200, ok: true, at: Date.now() }
     try {
@@ -153,7 +173,7 @@ export async function startTelegramFake(options: TelegramFakeOptions = {}): Prom
       const parsed = await parseParams(url, req.headers['content-type'], raw)
       call.params = parsed.params
       call.files = parsed.files
-      const failure = scripted(method)
+      const failure = scripted(method, `http://${req.headers.host ?? '127.0.0.1'}${req.url ?? ''}`)
       if (failure) throw failure
       if (method === 'getUpdates') call.result = await getUpdates(parsed.params, res)
       else {
@@ -197,6 +217,8 @@ export async function startTelegramFake(options: TelegramFakeOptions = {}): Prom
     },
     addChat: (chat, topics) => void state.addChat(chat, topics),
     createTopic: (chatId, name, threadId) => state.createTopic(chatId, name, threadId),
+    addFile: (spec) => state.files.add(spec),
+    downloads: state.files.downloads,
     messages: (chatId) => [...(state.chats.get(chatId)?.messages.values() ?? [])].filter((r) => !r.deleted).map((r) => structuredClone(r.message)),
     record: (chatId, messageId) => state.chats.get(chatId)?.messages.get(messageId),
     userMessage: (spec) => state.messageUpdate(spec),
@@ -211,7 +233,7 @@ export async function startTelegramFake(options: TelegramFakeOptions = {}): Prom
       if (secret !== undefined) headers['x-telegram-bot-api-secret-token'] = secret
       return { method: 'POST', path, headers, rawBody, body: JSON.parse(rawBody) as unknown }
     },
-    async waitForCall(method, predicate = () => true, ms = 5000) {
+    async waitForCall(method, predicate = () => true, ms = 30_000) {
       const deadline = Date.now() + ms
       for (;;) {
         const found = calls.find((c) => c.ok && c.method === method && predicate(c))

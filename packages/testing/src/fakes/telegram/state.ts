@@ -1,3 +1,4 @@
+import { TelegramFiles } from './files.js'
 import { badRequest, type TgChat, type TgMessage, type TgReactionType, type TgUpdate, type TgUser } from './types.js'
 
 // The platform's memory: chats with their messages (ids per chat, like Telegram), forum topics,
@@ -80,6 +81,8 @@ const copy = <T>(value: T): T => structuredClone(value)
 
 export class TelegramState {
   readonly chats = new Map<number, FakeChat>()
+  /** Files the platform hosts (getFile and the download route). */
+  readonly files = new TelegramFiles()
   private readonly queue: TgUpdate[] = []
   private readonly waiters = new Set<() => void>()
   private nextUpdateId = 700_000
@@ -259,6 +262,11 @@ export class TelegramState {
 
   dropPending(): void {
     this.queue.length = 0
+  }
+
+  /** Long polls waiting for an update (a test waits for one to be held rather than sleeping). */
+  get waitingPolls(): number {
+    return this.waiters.size
   }
 
   /** Resolves when an update is queued, after `ms`, or when `signal` aborts. */
