@@ -37,7 +37,10 @@ port.on('message', (command: CheckpointCommand) => {
     files.set(command.filename, { db, timer })
   } else {
     const entry = files.get(command.filename)
-    if (entry === undefined) return
+    if (entry === undefined) {
+      port.postMessage({ type: 'removed', filename: command.filename })
+      return
+    }
     files.delete(command.filename)
     clearInterval(entry.timer)
     try {

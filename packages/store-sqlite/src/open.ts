@@ -70,7 +70,8 @@ export function createInThreadStore(options: InThreadOptions): SqlStore {
   if (mode !== 'background' && mode !== 'inline') throw new TypeError(`[store-sqlite] walCheckpoint must be 'background' or 'inline', not ${String(mode)}`)
   const background = mode === 'background'
   const intervalMs = Math.max(10, Math.trunc(options.walCheckpointIntervalMs ?? 100))
-  return createSqlStore({
+  let releasing: Promise<void> | undefined
+  const store = createSqlStore({
     name: 'store-sqlite',
     kind: 'sqlite',
     target: options.filename,
@@ -83,8 +84,8 @@ export function createInThreadStore(options: InThreadOptions): SqlStore {
         database: {
           prepare: cached.prepare,
           close: () => {
-            release()
             cached.close()
+            releasing = release()
           },
         },
       })
@@ -93,4 +94,12 @@ export function createInThreadStore(options: InThreadOptions): SqlStore {
     ...(options.groupCommit === undefined ? {} : { groupCommit: options.groupCommit }),
     ...(serializeWrites === undefined ? {} : { serializeWrites }),
   })
+  // stop() resolves once the checkpoint thread has let go of the file too: the caller may delete it then.
+  return {
+    ...store,
+    stop: async () => {
+      await store.stop()
+      await releasing
+    },
+  }
 }

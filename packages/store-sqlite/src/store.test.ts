@@ -204,6 +204,19 @@ describe('store-sqlite: WAL checkpoints', () => {
     expect(walSize(db.filename)).toBeGreaterThan(100_000)
   })
 
+  it('once stop() resolves nothing holds the file: its folder can be removed at once, every time', async () => {
+    for (let i = 0; i < 15; i++) {
+      const db = tempDatabase()
+      const store = createSqliteStore({ filename: db.filename, walCheckpointIntervalMs: 10 })
+      await store.start()
+      await writeMessages(store, 100)
+      await store.stop()
+      // A checkpoint connection still closing would delete or rewrite -wal/-shm under rmSync (ENOTEMPTY).
+      db.remove()
+      expect(existsSync(db.filename)).toBe(false)
+    }
+  })
+
   it('rejects an unknown walCheckpoint mode', () => {
     expect(() => createSqliteStore({ filename: ':memory:', walCheckpoint: 'sometimes' as 'inline' })).toThrow(/walCheckpoint/)
   })
