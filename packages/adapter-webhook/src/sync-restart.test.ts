@@ -35,20 +35,25 @@ function instance(filename: string): Messaging {
   return messaging
 }
 
+/** A SQLite file, a receiving platform, and a started first instance with a room bound to it. */
+async function firstRun() {
+  const dir = mkdtempSync(join(tmpdir(), 'jido-sync-restart-'))
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
+  const filename = join(dir, 'store.db')
+  const rx: WebhookReceiver = await startWebhookReceiver({ secret: SECRET })
+  cleanups.push(() => rx.close())
+  const first = instance(filename)
+  await first.start()
+  const room = await first.ensureBridgeRoom({
+    bridgeConfigs: [{ id: 'wh', adapter: 'webhook', credentials: { secret: SECRET }, options: { outboundUrl: rx.url } }],
+    bindings: [{ channel: 'webhook', bridgeId: 'wh', externalRoomId: 'chat-1' }],
+  })
+  return { filename, rx, first, room }
+}
+
 describe('two-way sync across a restart (store-sqlite)', { timeout: 60_000 }, () => {
   it('an edit that could not reach the platform before a stop is applied once after the restart', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'jido-sync-restart-'))
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-    const filename = join(dir, 'store.db')
-    const rx: WebhookReceiver = await startWebhookReceiver({ secret: SECRET })
-    cleanups.push(() => rx.close())
-
-    const first = instance(filename)
-    await first.start()
-    const room = await first.ensureBridgeRoom({
-      bridgeConfigs: [{ id: 'wh', adapter: 'webhook', credentials: { secret: SECRET }, options: { outboundUrl: rx.url } }],
-      bindings: [{ channel: 'webhook', bridgeId: 'wh', externalRoomId: 'chat-1' }],
-    })
+    const { filename, rx, first, room } = await firstRun()
     const { message } = await first.postMessage({ roomId: room.id, senderId: 'ptc_app', role: 'assistant', content: [{ type: 'text', text: 'first words' }] })
     await waitFor(() => rx.deliveries.length === 1, 'the send')
     const platformId = rx.deliveries[0]!.id
@@ -73,18 +78,7 @@ describe('two-way sync across a restart (store-sqlite)', { timeout: 60_000 }, ()
   })
 
   it('an edit committed while the process was down still reaches the platform (planned from the journal)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'jido-sync-restart-'))
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }))
-    const filename = join(dir, 'store.db')
-    const rx = await startWebhookReceiver({ secret: SECRET })
-    cleanups.push(() => rx.close())
-
-    const first = instance(filename)
-    await first.start()
-    const room = await first.ensureBridgeRoom({
-      bridgeConfigs: [{ id: 'wh', adapter: 'webhook', credentials: { secret: SECRET }, options: { outboundUrl: rx.url } }],
-      bindings: [{ channel: 'webhook', bridgeId: 'wh', externalRoomId: 'chat-1' }],
-    })
+    const { filename, rx, first, room } = await firstRun()
     const { message } = await first.postMessage({ roomId: room.id, senderId: 'ptc_app', role: 'assistant', content: [{ type: 'text', text: 'v1' }] })
     await waitFor(() => rx.deliveries.length === 1, 'the send')
     await first.stop()

@@ -155,7 +155,7 @@ export function createMessaging(options: MessagingOptions) {
     ? new OutboundChanges(ctx, fullStore, registry, cache, (draft) => outbound.hooks.liveRoutes(draft), () => kick(), onError)
     : undefined
   const events = eventsApi(ctx)
-  const pipeline = createIngestPipeline(ctx, fullStore, registry, options.ingest ?? {}, events, () => kick(), cache)
+  const pipeline = createIngestPipeline(ctx, fullStore, registry, options.ingest ?? {}, () => kick(), cache)
   const bridges = new BridgeWorkers(ctx, options.store, registry, (config, adapter, event) => pipeline.ingest(config, adapter, event), options.bridgeWorkers, onError)
   const reconcile = () => {
     cache.clear()

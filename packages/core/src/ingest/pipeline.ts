@@ -26,18 +26,12 @@ const ALLOW: PolicyDecision = Object.freeze({ action: 'allow' })
 /** What a passed `isPlainInboundEvent` stands for: the schema's verdict without running it. */
 const VALID = { success: true } as const
 
-export interface ReactionCommands {
-  addReaction(messageId: string, participantId: string, reaction: string, o?: { correlationId?: string }): Promise<unknown>
-  removeReaction(messageId: string, participantId: string, reaction: string, o?: { correlationId?: string }): Promise<unknown>
-}
-
 /** The ingest stages after verification and parsing, shared by webhooks, direct payloads and listeners. */
 export function createIngestPipeline(
   ctx: Context,
   store: FullStore,
   registry: AdapterRegistry,
   options: IngestOptions,
-  reactions: ReactionCommands,
   kick: () => void,
   cache: ReadCache,
 ) {

@@ -183,6 +183,7 @@ export function agentCases(options: MessagingConformanceOptions): void {
       void running
     })
 
+    // Skipped only for a store that keeps nothing across a restart (no `reopen`); SQLite and Postgres run it.
     it.skipIf(!options.reopen)('a restart resumes the backlog without loss and without answering twice', async () => {
       const { messaging, store } = await open()
       const room = await messaging.createRoom()

@@ -166,6 +166,7 @@ export function onboardingStoreCases(ctx: SuiteContext): void {
       expect((await s.getOnboardingFlow(flow.id))!.transitions).toHaveLength(1)
     })
 
+    // Skipped only for a store that cannot be opened twice (the memory store); SQLite and Postgres run it.
     it.skipIf(!ctx.caps.crossProcess)('get-or-create and updates race correctly across two handles', async () => {
       await withPeer(ctx, async (a, b) => {
         const sa = a as OnboardingCapable
