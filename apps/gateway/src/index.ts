@@ -1,0 +1,6 @@
+export { startGateway, type Gateway, type GatewayOptions } from './gateway.js'
+export { loadConfigFile, parseConfigText, ConfigError, type LoadedConfig, type ConfigProblem } from './config/load.js'
+export { GatewayConfigSchema, type GatewayConfig, type GatewayConfigInput } from './config/schema.js'
+export { createApp } from './server/app.js'
+export { openApiDocument, defineRoute, type RouteSpec } from './server/route.js'
+export { builtinAgents } from './agents/builtin.js'
