@@ -32,6 +32,25 @@ export function ensureEnv() {
   return env
 }
 
+/**
+ * The browser test drives Debian's chromium. Installs it with apt when it is missing and this process may
+ * (root, apt-get present); otherwise says so: the browser test then skips locally and fails under CI=true.
+ */
+export function ensureChromium(env) {
+  const binary = '/usr/bin/chromium'
+  if (existsSync(binary)) return
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0
+  if (process.platform !== 'linux' || !isRoot || !existsSync('/usr/bin/apt-get')) {
+    console.warn(`[bootstrap] ${binary} is missing and cannot be installed here (needs root and apt-get): the console's browser test will not run`)
+    return
+  }
+  console.log('[bootstrap] installing Debian chromium for the browser test (apt-get, about a minute)')
+  const aptEnv = { ...env, DEBIAN_FRONTEND: 'noninteractive' }
+  const ok = run('apt-get', ['update', '-qq'], aptEnv, { allowFailure: true }) === 0 &&
+    run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', 'chromium'], aptEnv, { allowFailure: true }) === 0
+  if (!ok) console.warn('[bootstrap] installing chromium failed: the console\'s browser test will not run')
+}
+
 export function run(cmd, args, env, options = {}) {
   const result = spawnSync(cmd, args, { cwd: root, env, stdio: 'inherit', ...options })
   if (result.status !== 0) {

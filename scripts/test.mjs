@@ -3,7 +3,7 @@
 import { readFileSync, readdirSync, rmSync, existsSync } from 'node:fs'
 import { join, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { run } from './lib.mjs'
+import { ensureChromium, run } from './lib.mjs'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const workspaceDirs = () =>
@@ -12,6 +12,7 @@ const workspaceDirs = () =>
   ).concat([join(root, 'bench')])
 
 export async function main(env) {
+  ensureChromium(env)
   for (const dir of workspaceDirs()) rmSync(join(dir, '.vitest-results.json'), { force: true })
   const status = run('pnpm', ['turbo', 'run', 'typecheck', 'test', '--continue', '--output-logs=new-only'], env, { allowFailure: true })
   let passed = 0, failed = 0, skipped = 0, suitesFailed = 0, reports = 0

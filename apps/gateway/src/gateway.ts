@@ -90,6 +90,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const store: GatewayStore = createStore(loaded)
   const messaging = createGatewayMessaging(loaded, store, {
     onError: (error, where) => logger.warn({ err: error, where }, 'background failure'),
+    // credential references resolve against the same environment the config was loaded with
+    secrets: (reference) => (reference.startsWith('env:') ? env[reference.slice(4)] : undefined),
     ...options.messaging,
   })
   await messaging.start()
