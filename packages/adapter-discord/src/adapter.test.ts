@@ -11,7 +11,7 @@ describe('createDiscordAdapter', () => {
     expect([adapter.name, adapter.channel, adapter.defaultIngressMode]).toEqual(['discord', 'discord', 'gateway'])
     expect(adapter.capabilities).toEqual({
       send: 'native', edit: 'native', delete: 'native', reactions: 'native', typing: 'native', threads: 'native', replies: 'native', media: 'fallback',
-      webhook: true, listener: true, ingressSubscriptions: false, textLimit: 2000, markdown: 'discord',
+      uploads: { maxBytes: 10 * 1024 * 1024 }, webhook: true, listener: true, ingressSubscriptions: false, textLimit: 2000, markdown: 'discord',
     })
     expect(adapter.massMentions).toEqual(['@everyone', '@here'])
     expect(adapter.rateLimits?.perConversation).toEqual({ perSecond: 5, burst: 5 })

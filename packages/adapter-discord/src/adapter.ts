@@ -15,6 +15,8 @@ export const DEFAULT_INTENTS =
   GatewayIntentBits.DirectMessages | GatewayIntentBits.DirectMessageReactions | GatewayIntentBits.MessageContent
 
 const MENTION_KINDS = new Set(['users', 'roles', 'everyone'])
+/** Discord's attachment limit for bots in a server without boosts (10 MiB). */
+export const DISCORD_UPLOAD_LIMIT = 10 * 1024 * 1024
 
 /** The Discord adapter (SPEC 6.2); name and channel `discord`, gateway ingress by default. */
 export function createDiscordAdapter(config: DiscordAdapterConfig = {}): PlatformAdapter {
@@ -57,8 +59,9 @@ export function createDiscordAdapter(config: DiscordAdapterConfig = {}): Platfor
     typing: 'native',
     threads: 'native',
     replies: 'native',
-    // Media goes out as links in the text (Discord unfurls them); uploads are not implemented.
+    // Media URLs go out as links in the text (Discord unfurls them); files as bytes are attached.
     media: 'fallback',
+    uploads: { maxBytes: DISCORD_UPLOAD_LIMIT },
     webhook: true,
     listener: true,
     ingressSubscriptions: false,

@@ -109,7 +109,14 @@ export class DiscordOutbound {
     }
     // fail_if_not_exists false: a reply to a message deleted since still arrives, as a plain message.
     if (message.externalReplyToId !== undefined) body['message_reference'] = { message_id: message.externalReplyToId, fail_if_not_exists: false }
-    const sent = await this.call<{ id?: unknown }>(bridge, `send to channel ${channelId}`, (rest) => rest.post(`/channels/${channelId}/messages`, { body }))
+    // Files go in the same request (multipart: payload_json and files[n]), so the nonce covers them too.
+    const uploads = message.uploads ?? []
+    if (uploads.length > 0) {
+      body['attachments'] = uploads.map((u, id) => ({ id, filename: u.filename, ...(u.altText === undefined ? {} : { description: u.altText.slice(0, 1024) }) }))
+    }
+    const files = uploads.map((u) => ({ name: u.filename, data: u.data, contentType: u.mediaType }))
+    const sent = await this.call<{ id?: unknown }>(bridge, `send to channel ${channelId}`, (rest) =>
+      rest.post(`/channels/${channelId}/messages`, files.length === 0 ? { body } : { body, files }))
     if (typeof sent?.id !== 'string') throw new AdapterError(`[adapter-discord] bridge ${bridge.bridgeId}: send answered without a message id`, { retryable: false })
     return { externalMessageId: sent.id }
   }

@@ -7,6 +7,7 @@ import {
   deleteMessage,
   editMessage,
   fetchIdentity,
+  PostedTexts,
   react,
   sendMessage,
   type OutboundDeps,
@@ -21,6 +22,8 @@ export const SLACK_TEXT_LIMIT = 4000
 /** Slack's mass mentions, in its markup and as typed; core neutralizes them unless a route allows them. */
 export const SLACK_MASS_MENTIONS = ['<!channel>', '<!here>', '<!everyone>', '@channel', '@here', '@everyone'] as const
 const MAX_CACHED_CLIENTS = 100
+/** Slack takes files of up to 1 GB. */
+export const SLACK_UPLOAD_LIMIT = 1024 * 1024 * 1024
 
 /**
  * The Slack adapter (SPEC 6.2); name and channel `slack`. Per bridge: `credentials.botToken`
@@ -62,7 +65,7 @@ export function createSlackAdapter(config: SlackAdapterConfig = {}): PlatformAda
     return entry
   }
 
-  const deps: OutboundDeps = { bridgeApi }
+  const deps: OutboundDeps = { bridgeApi, postedTexts: new PostedTexts() }
   const inbound = (bridge: BridgeContext): InboundContext => ({ identity: () => bridgeApi(bridge).identity() })
 
   const capabilities: AdapterCapabilities = {
@@ -75,8 +78,9 @@ export function createSlackAdapter(config: SlackAdapterConfig = {}): PlatformAda
     threads: 'native',
     // No reply-to-message on Slack: a reply is posted into the thread of the message it answers.
     replies: 'fallback',
-    // Inbound files are mapped; outbound uploads are not implemented.
+    // Media URLs go in the text; files as bytes (Telegram media core resolved) are uploaded.
     media: 'unsupported',
+    uploads: { maxBytes: SLACK_UPLOAD_LIMIT },
     webhook: true,
     listener: true,
     ingressSubscriptions: true,

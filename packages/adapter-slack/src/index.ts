@@ -1,5 +1,5 @@
-export { createSlackAdapter, SLACK_MASS_MENTIONS, SLACK_TEXT_LIMIT } from './adapter.js'
-export type { SlackAdapterConfig, SlackAdapterLogger, SlackWebApi, WebApiOptions, BotIdentity } from './types.js'
+export { createSlackAdapter, SLACK_MASS_MENTIONS, SLACK_TEXT_LIMIT, SLACK_UPLOAD_LIMIT } from './adapter.js'
+export type { SlackAdapterConfig, SlackAdapterLogger, SlackWebApi, SlackUploadArgs, SlackSharedFile, WebApiOptions, BotIdentity } from './types.js'
 export { verifySlackSignature, SIGNATURE_HEADER, TIMESTAMP_HEADER, SIGNATURE_TOLERANCE_SECONDS } from './verify.js'
 export { toSlackText, fromSlackText, escapeSlack, visibleLength, toSlackReactionName, fromSlackReactionName } from './format.js'
 export { SlackAdapterError, DEFAULT_API_URL } from './outbound.js'

@@ -1,7 +1,7 @@
 import { AdapterError, type BridgeContext, type OutboundMessage, type SendResult } from '@jido-messaging/core'
 import { ErrorCode, LogLevel, WebClient, type WebClientOptions } from '@slack/web-api'
 import { toSlackReactionName, toSlackText } from './format.js'
-import type { BotIdentity, SlackAdapterLogger, SlackWebApi, WebApiOptions } from './types.js'
+import type { BotIdentity, SlackAdapterLogger, SlackSharedFile, SlackWebApi, WebApiOptions } from './types.js'
 
 // Outbound calls through @slack/web-api's WebClient, with its own retries off: core's outbox owns
 // retries, backoff and Retry-After. Every failure leaves here as an AdapterError.
@@ -21,7 +21,29 @@ export function createWebClientApi(options: WebApiOptions): SlackWebApi {
     logger: sdkLogger(options.logger),
   }
   const client = new WebClient(options.token, clientOptions)
-  return { call: async (method, args) => (await client.apiCall(method, args)) as unknown as Record<string, unknown> }
+  return {
+    call: async (method, args) => (await client.apiCall(method, args)) as unknown as Record<string, unknown>,
+    async uploadFiles(args) {
+      const result = await client.filesUploadV2({
+        channel_id: args.channelId,
+        ...(args.threadTs === undefined ? {} : { thread_ts: args.threadTs }),
+        file_uploads: args.files.map((f) => ({ file: Buffer.from(f.data), filename: f.filename, ...(f.altText === undefined ? {} : { alt_text: f.altText }) })),
+      })
+      return sharedFiles(result as unknown as { files?: unknown }, args.channelId)
+    },
+  }
+}
+
+/** The files completeUploadExternal shared, with the ts of the message showing them when it says. */
+function sharedFiles(result: { files?: unknown }, channelId: string): SlackSharedFile[] {
+  type Share = Record<string, Array<{ ts?: unknown }> | undefined>
+  type File = { id?: unknown; shares?: { public?: Share; private?: Share } }
+  const completions = Array.isArray(result.files) ? (result.files as Array<{ files?: File[] }>) : []
+  return completions.flatMap((c) => c.files ?? []).flatMap((f): SlackSharedFile[] => {
+    if (typeof f.id !== 'string') return []
+    const ts = (f.shares?.public?.[channelId] ?? f.shares?.private?.[channelId])?.[0]?.ts
+    return [{ id: f.id, ...(typeof ts === 'string' ? { ts } : {}) }]
+  })
 }
 
 /** One bridge's view of Slack: its Web API client and, once asked, who the bot is. */
@@ -32,12 +54,62 @@ export interface SlackBridgeApi {
 
 export interface OutboundDeps {
   bridgeApi(bridge: BridgeContext): SlackBridgeApi
+  /** Text already posted by deliveries whose files failed, so a retry uploads the files without repeating the text. */
+  postedTexts: PostedTexts
+}
+
+/** Delivery id -> ts of its text message, bounded (the oldest go first). */
+export class PostedTexts {
+  private readonly posted = new Map<string, string>()
+  constructor(private readonly max = 1000) {}
+  get(deliveryId: string): string | undefined {
+    return this.posted.get(deliveryId)
+  }
+  set(deliveryId: string, ts: string): void {
+    this.posted.set(deliveryId, ts)
+    if (this.posted.size > this.max) this.posted.delete(this.posted.keys().next().value!)
+  }
+  delete(deliveryId: string): void {
+    this.posted.delete(deliveryId)
+  }
 }
 
 /** The JSON metadata attached to each posted message: our delivery id and, for a reply, what it answers. */
 export const DELIVERY_METADATA_TYPE = 'jido_delivery'
 
 export async function sendMessage(bridge: BridgeContext, message: OutboundMessage, deps: OutboundDeps): Promise<SendResult> {
+  if (message.uploads !== undefined && message.uploads.length > 0) return sendWithFiles(bridge, message, deps)
+  return { externalMessageId: await postText(bridge, message, deps) }
+}
+
+/**
+ * A message with files: the text by chat.postMessage, then the files (files.uploadV2) into the same
+ * conversation. The text's ts is the copy's id, so later edits, deletes and reactions find it: Slack does
+ * not say which message an upload's `initial_comment` became (it shares files asynchronously).
+ */
+async function sendWithFiles(bridge: BridgeContext, message: OutboundMessage, deps: OutboundDeps): Promise<SendResult> {
+  const threadTs = message.externalThreadId ?? message.externalReplyToId
+  let ts = deps.postedTexts.get(message.deliveryId)
+  if (ts === undefined && message.text.trim() !== '') {
+    ts = await postText(bridge, message, deps)
+    deps.postedTexts.set(message.deliveryId, ts)
+  }
+  const files = message.uploads!.map((u) => ({ data: u.data, filename: u.filename, ...(u.altText === undefined ? {} : { altText: u.altText }) }))
+  const where = `bridge ${bridge.bridgeId}: files.uploadV2`
+  let shared: SlackSharedFile[]
+  try {
+    shared = await deps.bridgeApi(bridge).api.uploadFiles({ channelId: message.externalRoomId, ...(threadTs === undefined ? {} : { threadTs }), files })
+  } catch (error) {
+    throw toAdapterError(error, where)
+  }
+  deps.postedTexts.delete(message.deliveryId)
+  // Files alone: the message showing them where Slack names it, else the first file's id.
+  const id = ts ?? shared.find((f) => f.ts !== undefined)?.ts ?? shared[0]?.id
+  if (id === undefined) throw new AdapterError(`[adapter-slack] ${where} answered without files`, { retryable: false })
+  return { externalMessageId: id }
+}
+
+async function postText(bridge: BridgeContext, message: OutboundMessage, deps: OutboundDeps): Promise<string> {
   // Slack has no reply-to-message: a reply goes into the thread of the message it answers.
   const threadTs = message.externalThreadId ?? message.externalReplyToId
   const args: Record<string, unknown> = {
@@ -54,7 +126,7 @@ export async function sendMessage(bridge: BridgeContext, message: OutboundMessag
   if (typeof ts !== 'string' || ts === '') {
     throw new AdapterError(`[adapter-slack] bridge ${bridge.bridgeId}: chat.postMessage answered without a ts`, { retryable: false })
   }
-  return { externalMessageId: ts }
+  return ts
 }
 
 export async function editMessage(bridge: BridgeContext, target: { externalRoomId: string; externalMessageId: string; text: string }, deps: OutboundDeps): Promise<void> {

@@ -27,9 +27,28 @@ export interface WebApiOptions {
   logger?: SlackAdapterLogger
 }
 
-/** The one call this adapter makes: a Web API method with its arguments, resolving the `ok: true` body. */
+/** The Web API as this adapter uses it: methods with their arguments, and file uploads. */
 export interface SlackWebApi {
+  /** One Web API method, resolving the `ok: true` body. */
   call(method: string, args: Record<string, unknown>): Promise<Record<string, unknown>>
+  /**
+   * files.uploadV2: files.getUploadURLExternal per file, the bytes POSTed to each upload URL, then
+   * files.completeUploadExternal sharing them into the channel (and thread). Resolves the shared files
+   * with the ts of the message showing them where Slack tells it.
+   */
+  uploadFiles(args: SlackUploadArgs): Promise<SlackSharedFile[]>
+}
+
+export interface SlackUploadArgs {
+  channelId: string
+  threadTs?: string
+  files: Array<{ data: Uint8Array; filename: string; altText?: string }>
+}
+
+export interface SlackSharedFile {
+  id: string
+  /** The message showing the file, when completeUploadExternal's answer names it (Slack shares asynchronously). */
+  ts?: string
 }
 
 /** Who the bot is in one workspace (from `auth.test`, or the event's `authorizations`). */

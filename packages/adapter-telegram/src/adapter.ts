@@ -34,9 +34,10 @@ export interface TelegramAdapter extends PlatformAdapter {
    * A `tg-file:<file_id>` media block as bytes (getFile, then the download), for re-uploading it to a
    * platform that cannot open Telegram file ids. The download URL holds the bot token, so it never
    * leaves the adapter; only the bytes do. Rejects with an AdapterError (no credential in its text)
-   * for other urls, files over 20 MB and failed calls.
+   * for other urls, files over 20 MB (or `options.maxBytes`) and failed calls. Core calls it to upload
+   * Telegram media mirrored to platforms that take uploads (`capabilities.uploads`).
    */
-  resolveMedia(bridge: BridgeContext, block: TelegramMediaRef): Promise<ResolvedMedia>
+  resolveMedia(bridge: BridgeContext, block: TelegramMediaRef, options?: { maxBytes?: number }): Promise<ResolvedMedia>
 }
 
 /** The Telegram Bot API adapter (telegraf underneath); name and channel `telegram`. */
@@ -80,7 +81,8 @@ export function createTelegramAdapter(config: TelegramAdapterConfig = {}): Teleg
     ensureIngressSubscription: async (bridge, request) => ensureWebhook(pool.forBridge(bridge), bridge, request),
     listIngressSubscriptions: async (bridge) => listWebhooks(pool.forBridge(bridge)),
     deleteIngressSubscription: async (bridge, id) => deleteWebhook(pool.forBridge(bridge), id),
-    resolveMedia: async (bridge, block) => resolveMedia(pool.forBridge(bridge), block, { timeoutMs: requestTimeoutMs }),
+    resolveMedia: async (bridge, block, options = {}) =>
+      resolveMedia(pool.forBridge(bridge), block, { timeoutMs: requestTimeoutMs, ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }) }),
   }
 }
 

@@ -22,7 +22,7 @@ describe('resolveMedia', () => {
     const file = fake.addFile({ data: bytes, fileName: 'report.pdf' })
     const media = await adapter.resolveMedia(bridge, { type: 'file', url: `tg-file:${file.fileId}`, filename: 'q3-report.pdf', mediaType: 'application/pdf' })
     expect(media.data.equals(bytes)).toBe(true)
-    expect(media).toMatchObject({ mimeType: 'application/pdf', filename: 'q3-report.pdf' })
+    expect(media).toMatchObject({ mediaType: 'application/pdf', filename: 'q3-report.pdf' })
     expect(fake.callsTo('getFile').map((c) => c.params)).toEqual([{ file_id: file.fileId }])
     expect(fake.downloads).toEqual([expect.objectContaining({ filePath: file.filePath, status: 200 })])
     expect(JSON.stringify({ ...media, data: undefined })).not.toContain(TOKEN)
@@ -31,7 +31,7 @@ describe('resolveMedia', () => {
   it('names a photo after its path and types it from the extension when the block says nothing', async () => {
     const file = fake.addFile({ data: Buffer.from([0xff, 0xd8, 0xff]), kind: 'photos' })
     const media = await adapter.resolveMedia(bridge, { type: 'image', url: `tg-file:${file.fileId}` })
-    expect(media).toMatchObject({ mimeType: 'image/jpeg', filename: file.filePath.split('/').pop() })
+    expect(media).toMatchObject({ mediaType: 'image/jpeg', filename: file.filePath.split('/').pop() })
     expect([...media.data]).toEqual([0xff, 0xd8, 0xff])
   })
 
@@ -39,7 +39,7 @@ describe('resolveMedia', () => {
     const file = fake.addFile({ data: 'plain', fileName: 'note.txt' })
     const media = await resolveTelegramMedia(bridge, { type: 'file', url: `tg-file:${file.fileId}` })
     // Telegram keeps no original name in the path; the inbound block's `filename` is used when it has one.
-    expect(media).toMatchObject({ mimeType: 'text/plain', filename: expect.stringMatching(/^file_\d+\.txt$/) })
+    expect(media).toMatchObject({ mediaType: 'text/plain', filename: expect.stringMatching(/^file_\d+\.txt$/) })
     expect(media.data.toString()).toBe('plain')
   })
 
@@ -58,6 +58,15 @@ describe('resolveMedia', () => {
       expect(String((error as Error).stack)).not.toContain(TOKEN)
     }
     expect((failures[1] as Error).message).toMatch(/getFile failed: 400 Bad Request: invalid file_id/)
+  })
+
+  it('refuses a file over the caller\'s maxBytes from getFile\'s size, before downloading it (core passes the target\'s upload limit)', async () => {
+    const file = fake.addFile({ data: Buffer.alloc(64, 1), fileName: 'big.bin' })
+    const error = await adapter.resolveMedia(bridge, { type: 'file', url: `tg-file:${file.fileId}` }, { maxBytes: 63 }).catch((e: unknown) => e)
+    expect(error).toMatchObject({ name: 'AdapterError', retryable: false, message: expect.stringContaining('64 bytes, more than the 63 allowed') })
+    expect(fake.downloads).toEqual([])
+    const media = await adapter.resolveMedia(bridge, { type: 'file', url: `tg-file:${file.fileId}` }, { maxBytes: 64 })
+    expect(media.data.length).toBe(64)
   })
 
   it('a failed download keeps the token out of the error and its cause', async () => {

@@ -17,10 +17,10 @@ export interface TelegramMediaRef {
   filename?: string
 }
 
-/** A Telegram file's bytes, to re-upload to another platform. */
+/** A Telegram file's bytes, to re-upload to another platform (core's `ResolvedMedia`, with a Buffer). */
 export interface ResolvedMedia {
   data: Buffer
-  mimeType: string
+  mediaType: string
   filename: string
 }
 
@@ -66,7 +66,7 @@ export async function resolveMedia(api: TelegramApi, block: TelegramMediaRef, op
   }
   const data = await download(api, info.file_path, fileId, maxBytes, options, where)
   const name = info.file_path.split('/').pop() || fileId
-  return { data: data.bytes, mimeType: mimeTypeOf(block, data.contentType, name), filename: block.filename ?? name }
+  return { data: data.bytes, mediaType: mediaTypeOf(block, data.contentType, name), filename: block.filename ?? name }
 }
 
 async function download(api: TelegramApi, filePath: string, fileId: string, maxBytes: number, options: ResolveOptions, where: string): Promise<{ bytes: Buffer; contentType: string | undefined }> {
@@ -97,7 +97,7 @@ async function download(api: TelegramApi, filePath: string, fileId: string, maxB
 }
 
 /** The block's own type, else a specific Content-Type from Telegram, else the extension's, else octet-stream. */
-function mimeTypeOf(block: TelegramMediaRef, contentType: string | undefined, name: string): string {
+function mediaTypeOf(block: TelegramMediaRef, contentType: string | undefined, name: string): string {
   if (block.mediaType) return block.mediaType
   const given = contentType?.split(';')[0]?.trim().toLowerCase()
   if (given && given !== 'application/octet-stream') return given

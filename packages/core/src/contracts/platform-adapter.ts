@@ -3,6 +3,12 @@ import type { ContentBlock } from '../model.js'
 /** How an adapter supports an operation: natively, through a fallback (e.g. a text note), or not at all. */
 export type CapabilityLevel = 'native' | 'fallback' | 'unsupported'
 
+/** How an adapter takes files as bytes (see {@link AdapterCapabilities.uploads}). */
+export interface UploadCapability {
+  /** Largest file, in bytes, one upload may have; a larger one goes as a text label instead. */
+  maxBytes: number
+}
+
 export type MarkdownFlavour = 'none' | 'markdown' | 'markdownv2' | 'html' | 'mrkdwn' | 'discord'
 
 /** What an adapter can do; core checks these and reports `UNSUPPORTED` instead of calling a missing member. */
@@ -15,6 +21,12 @@ export interface AdapterCapabilities {
   threads: CapabilityLevel
   replies: CapabilityLevel
   media: CapabilityLevel
+  /**
+   * Files sent as bytes (`OutboundMessage.uploads`): present when `send` uploads them, with the largest
+   * file it takes. Core then uploads media another platform hosts privately (Telegram's `tg-file:`)
+   * instead of a text label; absent, those stay labels.
+   */
+  uploads?: UploadCapability
   /** Webhook ingest (verifyWebhook + parseWebhook). */
   webhook: boolean
   /** A long-lived listener (gateway socket, long polling, socket mode). */
@@ -104,9 +116,37 @@ export interface OutboundMessage {
   deliveryId: string
   externalRoomId: string
   text: string
+  /** Media blocks for an adapter whose `capabilities.media` is `native`. */
   media?: ContentBlock[]
+  /** Files to upload with the text; only for an adapter that declares `capabilities.uploads`. */
+  uploads?: OutboundUpload[]
   externalThreadId?: string
   externalReplyToId?: string
+}
+
+/** A file to upload with a message: a media block's bytes, resolved by core (never a URL to fetch). */
+export interface OutboundUpload {
+  /** The media block's type: a platform may show an image inline and a file as an attachment. */
+  type: 'image' | 'audio' | 'video' | 'file'
+  data: Uint8Array
+  filename: string
+  mediaType: string
+  altText?: string
+}
+
+/** A media block whose url only its platform can open (e.g. `tg-file:<file_id>`), as {@link PlatformAdapter.resolveMedia} takes it. */
+export interface MediaReference {
+  type: string
+  url?: string
+  mediaType?: string
+  filename?: string
+}
+
+/** A platform's private media as bytes (what {@link PlatformAdapter.resolveMedia} gives). */
+export interface ResolvedMedia {
+  data: Uint8Array
+  mediaType: string
+  filename: string
 }
 
 /** A platform message to act on; `externalThreadId` where the platform needs it (Discord thread channels). */
@@ -180,6 +220,14 @@ export interface PlatformAdapter {
   ensureIngressSubscription?(bridge: BridgeContext, request: IngressSubscriptionRequest): Promise<IngressSubscriptionInfo>
   listIngressSubscriptions?(bridge: BridgeContext): Promise<IngressSubscriptionInfo[]>
   deleteIngressSubscription?(bridge: BridgeContext, subscriptionId: string): Promise<boolean>
+  /**
+   * The bytes of a media block this platform hosts privately (a url that is not http or https, e.g.
+   * Telegram's `tg-file:`), so core can upload the file to another platform. What it resolves and what
+   * it throws MUST NOT carry a credential or a URL that embeds one. Rejects with a non-retryable
+   * AdapterError when the file cannot be had (unknown, gone, larger than `maxBytes`), and a retryable one
+   * when a later attempt may succeed; core then sends a label or retries the delivery.
+   */
+  resolveMedia?(bridge: BridgeContext, block: MediaReference, options?: { maxBytes?: number }): Promise<ResolvedMedia>
   /** Mentions that notify everyone (`@everyone`, `<!channel>`), rewritten by core unless a route allows them. */
   readonly massMentions?: readonly string[]
   /** Ingress mode when a bridge's `options.ingress.mode` is not set, e.g. `gateway` for Discord (default `webhook`). */

@@ -173,10 +173,12 @@ export function createIngestPipeline(
       const who = event.displayName ?? event.username ?? event.externalUserId
       // Kept so that the mirror relays a later edit under the same name.
       if (routes.length > 0) message.metadata = { ...message.metadata, relayedAs: who }
+      // This platform's private media (Telegram's tg-file:) go along to be uploaded where this adapter can resolve them.
+      const origin = { bridgeId, canResolve: adapter.resolveMedia !== undefined }
       for (const route of routes) {
         const target = registry.get(route.adapter)!
-        // The media go along as media where the target takes them, else as their URLs after the text.
-        const extra = media.blocks.length === 0 ? { text: '', media: [] } : outboundPartsOf({ content: media.blocks }, target)
+        // The media go along as media where the target takes them, else as their URLs (or labels) after the text.
+        const extra = media.blocks.length === 0 ? { text: '', media: [] } : outboundPartsOf({ content: media.blocks }, target, { bridgeId: route.bridgeId, origin })
         const relayed = extra.text.length > 0 ? `${who}: ${text}\n${extra.text}` : `${who}: ${text}`
         deliveries.push(...planDeliveries(message, route, relayed, target.massMentions ? { massMentions: target.massMentions } : {},
           { thread: thread ?? null, replyTo, media: extra.media, now }))

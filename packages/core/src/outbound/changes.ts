@@ -12,6 +12,7 @@ import { SignalTypes } from '../signals/types.js'
 import { compositeKey } from '../store-helpers.js'
 import type { TopologyReads } from './router.js'
 import { isSendDelivery } from './router.js'
+import { mediaOriginOf, type MediaOrigin } from './media.js'
 import { outboundPartsOf } from './routes.js'
 import type { LiveRoute } from './stream.js'
 
@@ -136,6 +137,8 @@ export class OutboundChanges {
         return []
     }
     const targets = await this.targets(messageId, message, action)
+    // An edit's text leaves out the media that went as uploads, as the send did.
+    const origin = action === 'edit' && message !== null ? await mediaOriginOf(message, (id) => this.reads.bridgeConfig(id), this.registry) : undefined
     const now = nowIso()
     const out: OutboxDelivery[] = []
     const base = signal.id.replace(/^sig_/, '')
@@ -156,7 +159,7 @@ export class OutboundChanges {
         channel: target.channel,
         externalRoomId: target.externalRoomId,
         ...(target.externalThreadId === undefined ? {} : { externalThreadId: target.externalThreadId }),
-        text: action === 'edit' && message !== null ? editText(message, adapter) : '',
+        text: action === 'edit' && message !== null ? editText(message, adapter, { bridgeId: target.bridgeId, origin }) : '',
         chunkIndex: 0,
         chunkCount: 1,
         action,
@@ -230,8 +233,8 @@ export class OutboundChanges {
 }
 
 /** A copy's new text: as the outbox sends the message, under the name the mirror relayed it with. */
-function editText(message: Message, adapter: PlatformAdapter | undefined): string {
-  const text = outboundPartsOf(message, adapter ?? { capabilities: { media: 'unsupported' } as PlatformAdapter['capabilities'] }).text
+function editText(message: Message, adapter: PlatformAdapter | undefined, route: { bridgeId: string; origin: MediaOrigin | undefined }): string {
+  const text = outboundPartsOf(message, adapter ?? { capabilities: { media: 'unsupported' } as PlatformAdapter['capabilities'] }, route).text
   const who = message.metadata['relayedAs']
   return typeof who === 'string' ? `${who}: ${text}` : text
 }

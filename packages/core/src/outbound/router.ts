@@ -13,6 +13,7 @@ import { ContentBlockSchema, type BridgeConfig, type ContentBlock, type Message,
 import { SignalTypes } from '../signals/types.js'
 import { parse, requireId } from '../validate.js'
 import { DEFAULT_MASS_MENTIONS, neutralizeMassMentions } from './chunker.js'
+import { mediaOriginOf } from './media.js'
 import { outboundPartsOf, planDeliveries, resolveRoutes, selectRoutes, type OutboundRoute } from './routes.js'
 import type { LiveRoute } from './stream.js'
 
@@ -141,9 +142,10 @@ export function outboundApi(ctx: Context, store: FullStore, registry: AdapterReg
   async function plan(message: Message, routes: OutboundRoute[], allowMassMentions: boolean, now: string) {
     const thread = message.threadId === undefined ? null : await store.getThread(message.threadId)
     const replyTo = message.replyToId === undefined ? null : await store.getMessage(message.replyToId)
+    const origin = await mediaOriginOf(message, (id) => topology.getBridgeConfig(id), registry)
     return routes.flatMap((route) => {
       const adapter = registry.get(route.adapter)!
-      const { text, media } = outboundPartsOf(message, adapter)
+      const { text, media } = outboundPartsOf(message, adapter, { bridgeId: route.bridgeId, origin })
       return planDeliveries(message, route, text, adapter.massMentions ? { massMentions: adapter.massMentions } : {},
         { thread, replyTo, allowMassMentions, media, now })
     })

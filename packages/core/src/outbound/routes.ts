@@ -6,6 +6,7 @@ import { newId } from '../ids.js'
 import type { ContentBlock, Message, RoutingPolicy, Thread } from '../model.js'
 import type { PlatformAdapter } from '../contracts/platform-adapter.js'
 import { chunkText, DEFAULT_MASS_MENTIONS, neutralizeMassMentions } from './chunker.js'
+import { isMediaBlock, isPrivateUrl, mediaLabel, mediaRoute, type MediaOrigin } from './media.js'
 
 /** One place a room's outbound messages can go: an enabled binding of an enabled bridge whose adapter can send. */
 export interface OutboundRoute {
@@ -126,34 +127,35 @@ export function planDeliveries(
   }))
 }
 
-const MEDIA_TYPES: ReadonlySet<string> = new Set(['image', 'audio', 'video', 'file'])
-
 /**
- * What a message sends on one adapter: its text, and its media blocks as media where the adapter sends
- * media natively (`capabilities.media: 'native'`); elsewhere (`fallback`: links the platform unfurls,
- * `unsupported`) the media's URLs join the text.
+ * What a message sends to one route: its text, and the media blocks the delivery carries. Where the
+ * adapter sends media natively (`capabilities.media: 'native'`) every media block goes along; elsewhere
+ * (`fallback`: links the platform unfurls, `unsupported`) a media's public URL joins the text. A
+ * platform's own file reference (Telegram's `tg-file:`) means nothing elsewhere: it goes along to be
+ * uploaded where the adapter uploads files and `origin`'s adapter can resolve it (see
+ * {@link mediaRoute}), else it becomes a label naming the media.
  */
-export function outboundPartsOf(message: Pick<Message, 'content'>, adapter: Pick<PlatformAdapter, 'capabilities'>): { text: string; media: ContentBlock[] } {
-  if (adapter.capabilities.media !== 'native') return { text: textOf(message), media: [] }
-  const text = message.content.flatMap((b) => (b.type === 'text' && b.text.length > 0 ? [b.text] : [])).join('\n')
-  return { text, media: message.content.filter((b) => MEDIA_TYPES.has(b.type)) }
-}
-
-/**
- * The plain text of a message's content, for platforms that take text. A media block's URL goes in as
- * is when anyone can open it (http, https); a platform's own file reference (Telegram's `tg-file:`) means
- * nothing elsewhere, so it becomes a label naming the media instead.
- */
-export function textOf(message: Pick<Message, 'content'>): string {
-  return message.content
-    .map((b) => (b.type === 'text' ? b.text : b.type === 'image' || b.type === 'file' || b.type === 'audio' || b.type === 'video' ? mediaText(b) : ''))
-    .filter((t) => t.length > 0)
-    .join('\n')
-}
-
-function mediaText(block: ContentBlock & { url?: string; filename?: string; altText?: string }): string {
-  const url = block.url ?? ''
-  if (url === '' || /^https?:\/\//i.test(url)) return url
-  const name = block.filename ?? block.altText
-  return `[${block.type}${name ? `: ${name}` : ''}]`
+export function outboundPartsOf(
+  message: Pick<Message, 'content'>,
+  adapter: Pick<PlatformAdapter, 'capabilities'>,
+  route?: { bridgeId: string; origin?: MediaOrigin | undefined },
+): { text: string; media: ContentBlock[] } {
+  if (adapter.capabilities.media === 'native') {
+    const text = message.content.flatMap((b) => (b.type === 'text' && b.text.length > 0 ? [b.text] : [])).join('\n')
+    return { text, media: message.content.filter(isMediaBlock) }
+  }
+  const target = { bridgeId: route?.bridgeId ?? '', capabilities: adapter.capabilities }
+  const media: ContentBlock[] = []
+  const parts: string[] = []
+  for (const b of message.content) {
+    if (b.type === 'text') {
+      if (b.text.length > 0) parts.push(b.text)
+    } else if (isMediaBlock(b)) {
+      const how = mediaRoute(b, target, route?.origin)
+      if (how === 'upload') media.push(b)
+      else if (how === 'link') parts.push(b.url!)
+      else if (isPrivateUrl(b.url)) parts.push(mediaLabel(b))
+    }
+  }
+  return { text: parts.join('\n'), media }
 }

@@ -4,8 +4,9 @@ import type { OutboxDelivery, RuntimeStore } from '../contracts/runtime-store.js
 import type { MessagingStore } from '../contracts/store.js'
 import { AdapterError, adapterErrorInfo } from '../errors.js'
 import { newId, nowIso } from '../ids.js'
-import type { BridgeContext, PlatformAdapter } from '../contracts/platform-adapter.js'
+import type { BridgeContext, OutboundMessage, PlatformAdapter } from '../contracts/platform-adapter.js'
 import { chunkText, DEFAULT_MASS_MENTIONS, neutralizeMassMentions } from './chunker.js'
+import { prepareMedia } from './media.js'
 import { backoffMs, TokenBuckets } from './rate-limit.js'
 
 /** A change that cannot be applied and will not become applicable by retrying (no platform copy to change). */
@@ -149,6 +150,8 @@ export class DeliveryWorker {
       const finishing = isSend && delivery.externalMessageId !== undefined && adapter.edit !== undefined && adapter.capabilities.edit !== 'unsupported'
       if (isSend && !finishing && !adapter.send) throw new AdapterError(`adapter ${adapter.name} cannot send`, { retryable: false })
       const bridge = this.registry.context(config)
+      // Before the rate limit: fetching a file another platform hosts may take a while.
+      const parts = isSend && !finishing ? await this.sendParts(delivery, adapter, bridge, attempts < config.deliveryPolicy.maxAttempts) : undefined
       const limits = this.limitsFor(adapter.rateLimits, config.options)
       const wait = Math.max(
         this.buckets.reserve(`b\u0000${delivery.bridgeId}`, limits.perBridge),
@@ -168,8 +171,7 @@ export class DeliveryWorker {
         : await adapter.send!(bridge, {
         deliveryId: delivery.id,
         externalRoomId: delivery.externalRoomId,
-        text: delivery.text,
-        ...(delivery.media === undefined ? {} : { media: delivery.media }),
+        ...parts!,
         ...(delivery.externalThreadId === undefined ? {} : { externalThreadId: delivery.externalThreadId }),
         ...(delivery.externalReplyToId === undefined ? {} : { externalReplyToId: delivery.externalReplyToId }),
       })
@@ -192,6 +194,45 @@ export class DeliveryWorker {
     }
     const policy = config.deliveryPolicy
     await this.settleFailure(delivery, attempts, error, policy.maxAttempts, adapterErrorInfo(error).retryable, policy)
+  }
+
+  /**
+   * The text and media a send delivery hands its adapter: media another platform hosts privately are
+   * resolved into uploads (or labels in the text, see prepareMedia); everything else goes as planned.
+   */
+  private async sendParts(delivery: OutboxDelivery, adapter: PlatformAdapter, bridge: BridgeContext, canRetry: boolean): Promise<Pick<OutboundMessage, 'text' | 'media' | 'uploads'>> {
+    const planned = delivery.media ?? []
+    if (planned.length === 0 || (adapter.capabilities.media === 'native' && adapter.capabilities.uploads === undefined)) {
+      return { text: delivery.text, ...(delivery.media === undefined ? {} : { media: delivery.media }) }
+    }
+    const { media, uploads, labels } = await prepareMedia(planned, {
+      target: { bridgeId: delivery.bridgeId, adapter },
+      origin: () => this.mediaOrigin(delivery.messageId),
+      canRetry,
+    })
+    let text = delivery.text
+    if (labels.length > 0) {
+      const labelled = [text, ...labels].filter((t) => t.length > 0).join('\n')
+      // Labels join the text where they fit the platform's limit (the text may be a full chunk already).
+      if (labelled.length <= (adapter.textLimitFor?.(bridge) ?? adapter.capabilities.textLimit)) text = labelled
+    }
+    return { text, ...(media.length === 0 ? {} : { media }), ...(uploads.length === 0 ? {} : { uploads }) }
+  }
+
+  /** The bridge a message came in through, for resolving its media; undefined when it is gone or disabled. */
+  private async mediaOrigin(messageId: string): Promise<{ bridgeId: string; adapter: PlatformAdapter; bridge: BridgeContext } | undefined> {
+    const message = await this.store.getMessage(messageId)
+    const bridgeId = message?.metadata['bridgeId']
+    if (typeof bridgeId !== 'string') return undefined
+    const config = await (this.options.configOf ?? ((id: string) => this.store.getBridgeConfig(id)))(bridgeId)
+    const adapter = config?.enabled ? this.registry.get(config.adapter) : undefined
+    if (!config || !adapter) return undefined
+    try {
+      return { bridgeId, adapter, bridge: this.registry.context(config) }
+    } catch {
+      // Its credentials cannot be resolved: the media go as labels.
+      return undefined
+    }
   }
 
   /**

@@ -37,6 +37,11 @@ export function capabilityCases(ctx: SuiteContext): void {
         expect(typeof caps[key], `capabilities.${key}`).toBe('boolean')
       }
       expect(Number.isSafeInteger(caps.textLimit) && caps.textLimit > 0, 'capabilities.textLimit').toBe(true)
+      // Uploads are optional; declared, they name the largest file and need send.
+      if (caps.uploads !== undefined) {
+        expect(Number.isSafeInteger(caps.uploads.maxBytes) && caps.uploads.maxBytes > 0, 'capabilities.uploads.maxBytes').toBe(true)
+        expect(typeof adapter.send, 'uploads -> send').toBe('function')
+      }
       expect(MARKDOWN).toContain(caps.markdown)
     })
 

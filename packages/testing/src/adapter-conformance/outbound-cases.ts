@@ -44,6 +44,26 @@ export function outboundCases(ctx: SuiteContext): void {
       expect(sent).toEqual({ op: 'send', externalRoomId: ctx.session().target.externalRoomId, externalMessageId: result.externalMessageId, text: 'conformance: plain' })
     })
 
+    // Only for adapters that declare uploads (Slack, Discord); the others get labels from core instead.
+    it.skipIf(cannotSend || caps.uploads === undefined)('uploads files with a message: the platform holds their bytes', async () => {
+      const image = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 255])
+      const pdf = new TextEncoder().encode('%PDF-1.7 conformance')
+      const result = await send(message('conformance: with files', {
+        uploads: [
+          { type: 'image', data: image, filename: 'chart.png', mediaType: 'image/png', altText: 'a chart' },
+          { type: 'file', data: pdf, filename: 'report.pdf', mediaType: 'application/pdf' },
+        ],
+      }))
+      expect(result.externalMessageId).not.toBe('')
+      const { externalRoomId } = ctx.session().target
+      expect((await operations('send')).map((o) => o.op === 'send' && o.text)).toEqual(['conformance: with files'])
+      const b64 = (data: Uint8Array) => Buffer.from(data).toString('base64')
+      expect((await operations('upload')).map((o) => (o.op === 'upload' ? { ...o, data: b64(o.data) } : o))).toEqual([
+        { op: 'upload', externalRoomId, filename: 'chart.png', data: b64(image) },
+        { op: 'upload', externalRoomId, filename: 'report.pdf', data: b64(pdf) },
+      ])
+    })
+
     it.skipIf(cannotSend)('surfaces a 429 as a retryable AdapterError with the platform delay', async () => {
       fake.failNext(1, { status: 429, retryAfterSeconds: 7 })
       await expectAdapterError(send(message('conformance: limited')), { retryable: true, retryAfterMs: 7000, status: 429 })

@@ -31,6 +31,8 @@ export type FakeOperation =
   | { op: 'delete'; externalRoomId: string; externalMessageId: string }
   | { op: 'addReaction' | 'removeReaction'; externalRoomId: string; externalMessageId: string; emoji: string }
   | { op: 'startTyping'; externalRoomId: string; externalThreadId?: string }
+  /** One file uploaded with a message (adapters that declare `capabilities.uploads`). */
+  | { op: 'upload'; externalRoomId: string; filename: string; data: Uint8Array; externalThreadId?: string }
 
 /** A scripted platform failure; `retryAfterSeconds` is the delay the platform asks for, in its own form. */
 export interface ScriptedFailure {

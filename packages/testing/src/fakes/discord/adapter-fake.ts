@@ -193,5 +193,9 @@ function toConformance(o: DiscordOperation): FakeOperation[] {
       return [o]
     case 'openThread':
       return []
+    case 'upload': {
+      const { externalMessageId: _id, contentType: _type, ...rest } = o
+      return [rest]
+    }
   }
 }

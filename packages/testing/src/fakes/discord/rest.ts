@@ -1,10 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { multipartFiles } from '../http.js'
 import { snowflake } from './snowflake.js'
-import type { DiscordWorld, FakeChannel, FakeMessage } from './world.js'
+import type { DiscordWorld, FakeAttachment, FakeChannel, FakeMessage } from './world.js'
 
 // The Discord REST API (v10) as far as the adapter uses it, over the fake's world. Every request is
 // recorded; `failNext` scripts 429s (JSON `retry_after` in float seconds plus X-RateLimit-* headers),
-// 4xx and 5xx for the next calls to channel routes.
+// 4xx and 5xx for the next calls to channel routes. A message create with files comes as Discord takes
+// it: multipart/form-data with `payload_json` and `files[n]` parts; the files become the message's
+// attachments, their bytes kept in the world (`world.attachmentData`).
 
 /** One request that reached the fake REST API. */
 export interface DiscordRestCall {
@@ -12,7 +15,10 @@ export interface DiscordRestCall {
   /** Path after `/api/v10`, e.g. `/channels/123/messages`. */
   path: string
   authorization: string | undefined
+  /** The JSON body (for multipart, the parsed `payload_json`). */
   body: unknown
+  /** Files of a multipart body: form field, file name, size in bytes. */
+  files?: Array<{ field: string; filename: string; size: number }>
   status: number
   /** When it arrived (ms since the epoch). */
   at: number
@@ -26,6 +32,8 @@ export type DiscordOperation =
   | { op: 'addReaction' | 'removeReaction'; externalRoomId: string; externalMessageId: string; emoji: string; externalThreadId?: string }
   | { op: 'startTyping'; externalRoomId: string; externalThreadId?: string }
   | { op: 'openThread'; externalRoomId: string; externalMessageId: string; externalThreadId: string; name: string }
+  /** One attachment of a message the bot sent (after that message's `send`). */
+  | { op: 'upload'; externalRoomId: string; externalMessageId: string; filename: string; contentType?: string; data: Buffer; externalThreadId?: string }
 
 export interface DiscordFailure {
   status: number
@@ -70,30 +78,34 @@ export class DiscordRest {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     const method = (req.method ?? 'GET').toUpperCase()
     const path = url.pathname.replace(/^\/api\/v10/, '')
+    const contentType = req.headers['content-type'] ?? ''
     let body: unknown
-    try {
-      body = raw.length > 0 ? JSON.parse(raw) : undefined
-    } catch {
-      body = raw
+    let files: UploadedPart[] | undefined
+    if (contentType.toLowerCase().startsWith('multipart/form-data')) {
+      const form = await multipartFiles(raw, contentType)
+      files = form.files
+      body = parseJson(form.fields['payload_json'] ?? '')
+    } else {
+      body = parseJson(raw.toString('utf8'))
     }
     const authorization = req.headers.authorization
     let reply: Reply
     if (!url.pathname.startsWith('/api/v10/')) reply = error(404, 0, '404: Not Found')
     else if (authorization !== `Bot ${this.hooks.token}`) reply = error(401, 0, '401: Unauthorized')
     else if (path.startsWith('/channels/') && this.failures.length > 0) reply = failureReply(this.failures.shift()!, bucketOf(method, path))
-    else reply = this.route(method, path, body)
+    else reply = this.route(method, path, body, files ?? [])
     // Every channel route answers with its bucket, as Discord does; the fake never exhausts one by itself.
     if (path.startsWith('/channels/') && reply.status < 400) {
       reply.headers = { 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '4', 'x-ratelimit-reset-after': '1.000', 'x-ratelimit-bucket': bucketOf(method, path), ...reply.headers }
     }
-    this.calls.push({ method, path, authorization, body, status: reply.status, at })
+    this.calls.push({ method, path, authorization, body, ...(files === undefined ? {} : { files: files.map((f) => ({ field: f.field, filename: f.filename, size: f.data.length })) }), status: reply.status, at })
     const headers: Record<string, string> = { ...reply.headers }
     if (reply.body !== undefined) headers['content-type'] = 'application/json'
     res.writeHead(reply.status, headers)
     res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body))
   }
 
-  private route(method: string, path: string, body: unknown): Reply {
+  private route(method: string, path: string, body: unknown, files: UploadedPart[]): Reply {
     const parts = path.split('/').filter((p) => p.length > 0).map(decodeURIComponent)
     const [head, id, sub, mid, sub2, emoji, me] = parts
     if (method === 'GET' && path === '/gateway/bot') {
@@ -112,7 +124,7 @@ export class DiscordRest {
     }
     if (sub === 'threads' && parts.length === 3 && method === 'POST') return this.startThread(channel, undefined, body)
     if (sub !== 'messages') return error(404, 0, '404: Not Found')
-    if (parts.length === 3 && method === 'POST') return this.createMessage(channel, body)
+    if (parts.length === 3 && method === 'POST') return this.createMessage(channel, body, files)
     const message = mid === undefined ? undefined : this.world.messages.get(mid)
     if (!message || message.channel_id !== channel.id) return error(404, 10008, 'Unknown Message')
     if (parts.length === 4) {
@@ -145,18 +157,29 @@ export class DiscordRest {
     return { externalRoomId: channel.id }
   }
 
-  private createMessage(channel: FakeChannel, body: unknown): Reply {
-    const b = (body ?? {}) as { content?: unknown; message_reference?: { message_id?: unknown; fail_if_not_exists?: boolean }; allowed_mentions?: unknown; nonce?: unknown; enforce_nonce?: unknown }
+  private createMessage(channel: FakeChannel, body: unknown, files: UploadedPart[]): Reply {
+    const b = (body ?? {}) as {
+      content?: unknown; message_reference?: { message_id?: unknown; fail_if_not_exists?: boolean }; allowed_mentions?: unknown; nonce?: unknown; enforce_nonce?: unknown
+      attachments?: Array<{ id?: unknown; filename?: unknown; description?: unknown }>
+    }
     const nonceKey = b.enforce_nonce === true && (typeof b.nonce === 'string' || typeof b.nonce === 'number') ? `${channel.id} ${String(b.nonce)}` : undefined
     const earlier = nonceKey === undefined ? undefined : this.world.messages.get(this.nonces.get(nonceKey) ?? '')
     if (earlier) return ok(earlier)
-    if (typeof b.content !== 'string' || b.content.length === 0) return error(400, 50006, 'Cannot send an empty message')
-    if (b.content.length > 2000) return error(400, 50035, 'Invalid Form Body: content: Must be 2000 or fewer in length.')
+    const content = b.content ?? ''
+    if (typeof content !== 'string' || (content.length === 0 && files.length === 0)) return error(400, 50006, 'Cannot send an empty message')
+    if (content.length > 2000) return error(400, 50035, 'Invalid Form Body: content: Must be 2000 or fewer in length.')
+    if (files.length > 10) return error(400, 50035, 'Invalid Form Body: files: Must be 10 or fewer in length.')
+    if (files.some((f) => f.data.length > ATTACHMENT_LIMIT)) return error(413, 40005, 'Request entity too large')
+    const attachments = files.map((f, i) => this.attachment(channel, f, i, b.attachments))
     const replyTo = b.message_reference?.message_id
     if (replyTo !== undefined && (typeof replyTo !== 'string' || !this.world.messages.has(replyTo)) && b.message_reference?.fail_if_not_exists !== false) {
       return error(400, 50035, 'Invalid Form Body: message_reference: Unknown message')
     }
-    const message = this.world.message({ channelId: channel.id, author: this.world.bot, content: b.content, ...(typeof replyTo === 'string' ? { replyTo } : {}) })
+    const message = this.world.message({
+      channelId: channel.id, author: this.world.bot, content, ...(typeof replyTo === 'string' ? { replyTo } : {}),
+      ...(attachments.length === 0 ? {} : { attachments: attachments.map((a) => a.attachment) }),
+    })
+    for (const a of attachments) this.world.attachmentData.set(a.attachment.id, a.data)
     if (nonceKey !== undefined) this.nonces.set(nonceKey, message.id)
     this.operations.push({
       op: 'send',
@@ -166,9 +189,28 @@ export class DiscordRest {
       ...(typeof replyTo === 'string' ? { externalReplyToId: replyTo } : {}),
       ...(b.allowed_mentions === undefined ? {} : { allowedMentions: b.allowed_mentions }),
     })
+    for (const { attachment, data } of attachments) {
+      this.operations.push({ op: 'upload', ...this.where(channel), externalMessageId: message.id, filename: attachment.filename, data,
+        ...(attachment.content_type === undefined ? {} : { contentType: attachment.content_type }) })
+    }
     // Discord echoes the bot's own messages on the gateway; the adapter must see them as its own.
     this.hooks.dispatch('MESSAGE_CREATE', message)
     return ok(message)
+  }
+
+  /** A `files[n]` part as an attachment, named by its `attachments` entry (matched by id n) or the part's file name. */
+  private attachment(channel: FakeChannel, part: UploadedPart, index: number, declared: Array<{ id?: unknown; filename?: unknown; description?: unknown }> | undefined): { attachment: FakeAttachment; data: Buffer } {
+    const n = /^files\[(\d+)\]$/.exec(part.field)?.[1] ?? String(index)
+    const entry = declared?.find((a) => String(a.id) === n)
+    const filename = typeof entry?.filename === 'string' ? entry.filename : part.filename
+    const id = snowflake()
+    const url = `https://cdn.discordapp.com/attachments/${channel.id}/${id}/${encodeURIComponent(filename)}`
+    const attachment: FakeAttachment = {
+      id, filename, size: part.data.length, url, proxy_url: url.replace('cdn.discordapp.com', 'media.discordapp.net'),
+      ...(part.contentType === '' ? {} : { content_type: part.contentType }),
+      ...(typeof entry?.description === 'string' ? { description: entry.description } : {}),
+    }
+    return { attachment, data: part.data }
   }
 
   private editMessage(message: FakeMessage, where: { externalRoomId: string; externalThreadId?: string }, body: unknown): Reply {
@@ -225,11 +267,24 @@ function failureReply(failure: DiscordFailure, bucket: string): Reply {
   return { status: 429, headers, body: { message: 'You are being rate limited.', retry_after: seconds, global: scope === 'global', ...(scope === 'global' ? {} : { code: 0 }) } }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+type UploadedPart = { field: string; filename: string; contentType: string; data: Buffer }
+
+/** Discord's attachment limit for bots in a server without boosts. */
+const ATTACHMENT_LIMIT = 10 * 1024 * 1024
+
+function parseJson(raw: string): unknown {
+  try {
+    return raw.length > 0 ? JSON.parse(raw) : undefined
+  } catch {
+    return raw
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     req.on('data', (c: Buffer) => chunks.push(c))
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+    req.on('end', () => resolve(Buffer.concat(chunks)))
     req.on('error', reject)
   })
 }

@@ -33,6 +33,7 @@ export interface FakeAttachment {
   content_type?: string
   width?: number
   height?: number
+  description?: string
 }
 
 export interface FakeMessage {
@@ -87,6 +88,8 @@ export class DiscordWorld {
   readonly messages = new Map<string, FakeMessage>()
   /** `messageId` -> emoji (as the URL names it, decoded) -> user ids. */
   readonly reactions = new Map<string, Map<string, Set<string>>>()
+  /** The bytes of every attachment uploaded through REST, by attachment id. */
+  readonly attachmentData = new Map<string, Buffer>()
   readonly ids: { general: string; random: string; thread: string; dm: string }
 
   constructor(fixed: WorldIds = {}) {
@@ -155,6 +158,14 @@ export class DiscordWorld {
     if (guildId !== undefined) message.member = { roles: [], joined_at: '2024-01-01T00:00:00.000Z', deaf: false, mute: false, flags: 0 }
     this.messages.set(message.id, message)
     return message
+  }
+
+  /** A message's attachments with the bytes uploaded for them (none for attachments seeded without bytes). */
+  attachmentsOf(messageId: string): Array<{ filename: string; contentType?: string; data: Buffer }> {
+    return (this.messages.get(messageId)?.attachments ?? []).flatMap((a) => {
+      const data = this.attachmentData.get(a.id)
+      return data === undefined ? [] : [{ filename: a.filename, ...(a.content_type === undefined ? {} : { contentType: a.content_type }), data }]
+    })
   }
 
   /** A GUILD_CREATE payload: the guild, its @everyone role, channels, active threads and the bot as member. */

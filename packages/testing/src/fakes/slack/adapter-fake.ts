@@ -9,6 +9,7 @@ import {
   urlVerification,
 } from './events.js'
 import { startFakeSlack, type FakeSlack, type FakeSlackCall } from './server.js'
+import type { FakeSlackState } from './state.js'
 import { badlySignedSlackRequests, signedSlackRequest } from './signing.js'
 
 // The AdapterFake of adapter-slack: the fake Web API for outbound calls, signed Events API requests
@@ -163,14 +164,23 @@ function unescapeSlack(text: string): string {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&')
 }
 
-/** The successful Web API calls that change messages, in the conformance suite's vocabulary. */
-export function slackOperations(calls: readonly FakeSlackCall[]): FakeOperation[] {
+/**
+ * The successful Web API calls that change messages, in the conformance suite's vocabulary. With the
+ * workspace `state`, files shared by files.completeUploadExternal are `upload`s with their bytes.
+ */
+export function slackOperations(calls: readonly FakeSlackCall[], state?: FakeSlackState): FakeOperation[] {
   const ops: FakeOperation[] = []
   for (const call of calls) {
     if (!call.ok) continue
     const p = call.params
     const channel = String(p.channel)
-    if (call.method === 'chat.postMessage') {
+    if (call.method === 'files.completeUploadExternal' && state !== undefined) {
+      for (const { id } of (call.response?.files ?? []) as Array<{ id: string }>) {
+        const f = state.files.get(id)
+        if (f?.channel === undefined || f.data === undefined) continue
+        ops.push({ op: 'upload', externalRoomId: f.channel, filename: f.name, data: f.data, ...(f.threadTs === undefined ? {} : { externalThreadId: f.threadTs }) })
+      }
+    } else if (call.method === 'chat.postMessage') {
       const metadata = typeof p.metadata === 'string' ? (JSON.parse(p.metadata) as { event_payload?: Record<string, unknown> }) : (p.metadata as { event_payload?: Record<string, unknown> } | undefined)
       const replyTo = metadata?.event_payload?.reply_to
       ops.push({
@@ -226,7 +236,7 @@ export function slackAdapterFake(options: { signingSecret?: string; bridgeId?: s
     },
     signedRequest: (payload) => signedSlackRequest(signingSecret, payload),
     badlySignedRequests: (payload) => badlySignedSlackRequests(signingSecret, payload),
-    operations: () => slackOperations(current().calls),
+    operations: () => slackOperations(current().calls, current().state),
     failNext(count, failure) {
       current().failNext(count, { status: failure.status, ...(failure.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: failure.retryAfterSeconds }) })
     },

@@ -1,7 +1,7 @@
 export { startFakeSlack, visibleLength as slackVisibleLength } from './server.js'
-export type { FakeSlack, FakeSlackCall, FakeSlackFailure, FakeSlackOptions, SocketEnvelopeOptions } from './server.js'
+export type { FakeSlack, FakeSlackCall, FakeSlackFailure, FakeSlackOptions, FakeSlackUpload, SocketEnvelopeOptions } from './server.js'
 export { FakeSlackState, compareTs as compareSlackTs } from './state.js'
-export type { ChannelSeed, FakeSlackChannel, FakeSlackMessage, FakeSlackReaction } from './state.js'
+export type { ChannelSeed, FakeSlackChannel, FakeSlackFile, FakeSlackMessage, FakeSlackReaction } from './state.js'
 export {
   DEFAULT_SLACK_IDENTITY,
   channelTypeOf as slackChannelTypeOf,

@@ -3,13 +3,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { DEFAULT_SLACK_IDENTITY, type SlackIdentity } from './events.js'
-import { FakeSlackState, type ChannelSeed, type FakeSlackChannel, type FakeSlackMessage } from './state.js'
-import { readBody } from '../http.js'
+import { FakeSlackState, type ChannelSeed, type FakeSlackChannel, type FakeSlackFile, type FakeSlackMessage } from './state.js'
+import { multipartFiles, readBody, readBytes } from '../http.js'
 
 // A stateful fake of Slack's Web API (and of Socket Mode's WebSocket) on 127.0.0.1. Bodies are taken
 // form-encoded (what @slack/web-api sends) or as JSON; the bot token is checked on every call
 // (`Authorization: Bearer`, or a `token` field). Every call is recorded; successful ones change the
-// workspace state (messages by ts, threads, reactions), which tests assert on.
+// workspace state (messages by ts, threads, reactions, uploaded files), which tests assert on. File
+// uploads go as Slack's do: files.getUploadURLExternal hands out an upload URL (here on the fake itself),
+// the bytes are POSTed there, and files.completeUploadExternal shares the files into a channel.
 
 export interface FakeSlackOptions {
   botToken?: string
@@ -48,8 +50,17 @@ export interface FakeSlackFailure {
   retryAfterSeconds?: number
   /** Answer HTTP 200 `{ok: false, error}` (e.g. `channel_not_found`, `internal_error`). */
   error?: string
-  /** Only calls of this method consume the failure (default any call). */
+  /** Only calls of this method consume the failure (default any call); `upload` names the POST to an upload URL. */
   method?: string
+}
+
+/** One POST to an upload URL. */
+export interface FakeSlackUpload {
+  fileId: string
+  at: number
+  status: number
+  /** The `Authorization` header it carried, if any (the upload URL needs none). */
+  authorization?: string
 }
 
 export interface SocketEnvelopeOptions {
@@ -75,6 +86,10 @@ export interface FakeSlack {
   postAs(channel: string, text: string, options?: { user?: string; threadTs?: string }): FakeSlackMessage
   /** A channel's messages in ts order, or one thread's (root first). */
   messages(channel: string, options?: { threadTs?: string }): FakeSlackMessage[]
+  /** Files shared by files.completeUploadExternal, in the order they were shared (into `channel` only, if given). */
+  files(channel?: string): FakeSlackFile[]
+  /** Every POST to an upload URL, in arrival order. */
+  readonly uploads: readonly FakeSlackUpload[]
   failNext(count: number, failure: FakeSlackFailure): void
   /** Socket Mode: open connections (after `hello`). */
   readonly socketConnections: number
@@ -86,6 +101,8 @@ export interface FakeSlack {
 }
 
 const MAX_BODY_BYTES = 2 * 1024 * 1024
+/** Largest file the upload URL takes (Slack takes up to 1 GB; tests need far less). */
+const MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 /** Methods that take the app-level token; every other one takes the bot token. */
 const APP_TOKEN_METHODS = new Set(['apps.connections.open'])
 
@@ -111,7 +128,10 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   ]) state.addChannel(seed)
   const calls: FakeSlackCall[] = []
   const failures: FakeSlackFailure[] = []
+  const uploads: FakeSlackUpload[] = []
+  const shared: FakeSlackFile[] = []
   let port = 0
+  let nextFile = 1
 
   function channelOf(params: Record<string, unknown>): FakeSlackChannel {
     const id = str(params.channel)
@@ -136,7 +156,18 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       ...(m.threadTs ? { thread_ts: m.threadTs } : {}),
       ...(m.edited ? { edited: m.edited } : {}),
       ...(m.reactions.length > 0 ? { reactions: m.reactions } : {}),
+      ...(m.files ? { files: m.files.map((id) => fileView(state.files.get(id)!)) } : {}),
       team: identity.teamId,
+    }
+  }
+  function fileView(f: FakeSlackFile): Record<string, unknown> {
+    const channel = f.channel === undefined ? undefined : state.channels.get(f.channel)
+    const where = channel?.type === 'channel' ? 'public' : 'private'
+    return {
+      id: f.id, name: f.name, title: f.title ?? f.name, mimetype: f.contentType ?? 'application/octet-stream', size: f.data?.length ?? f.length,
+      user: identity.botUserId, url_private: `https://files.slack.com/files-pri/${identity.teamId}-${f.id}/${encodeURIComponent(f.name)}`,
+      ...(f.altText === undefined ? {} : { alt_txt: f.altText }),
+      shares: f.channel === undefined ? {} : { [where]: { [f.channel]: [{ ts: f.ts, channel_name: channel?.name, ...(f.threadTs ? { thread_ts: f.threadTs } : {}) }] } },
     }
   }
 
@@ -201,11 +232,75 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       if (existing.count === 0) m.reactions = m.reactions.filter((r) => r !== existing)
       return {}
     },
+    'files.getUploadURLExternal': (params) => {
+      const name = str(params.filename)
+      const length = Number(params.length)
+      if (name === undefined || !Number.isSafeInteger(length) || length <= 0) throw new SlackApiError('invalid_arguments')
+      const id = `F0UPLOAD${String(nextFile++).padStart(4, '0')}`
+      const altText = str(params.alt_text ?? params.alt_txt)
+      state.files.set(id, { id, name, length, ...(altText === undefined ? {} : { altText }) })
+      return { upload_url: `http://127.0.0.1:${port}/upload/v1/${id}`, file_id: id }
+    },
+    'files.completeUploadExternal': (params) => {
+      const list = parseFileList(params.files)
+      const files = list.map(({ id, title }) => {
+        const f = state.files.get(id)
+        // Not announced, not uploaded yet, or shared already.
+        if (!f || f.data === undefined || f.ts !== undefined) throw new SlackApiError('file_not_found')
+        return { f, title }
+      })
+      const channelId = str(params.channel_id)
+      const comment = params.initial_comment === undefined ? undefined : checkText(params.initial_comment)
+      if (channelId === undefined) {
+        for (const { f, title } of files) if (title !== undefined) f.title = title
+        return { files: files.map(({ f }) => fileView(f)) }
+      }
+      const channel = channelOf({ channel: channelId })
+      const threadTs = str(params.thread_ts)
+      if (threadTs !== undefined && !channel.messages.has(threadTs)) throw new SlackApiError('thread_not_found')
+      const m = state.post(channel.id, { user: identity.botUserId, botId: identity.botId, text: comment ?? '', ...(threadTs ? { threadTs } : {}) })
+      m.files = files.map(({ f }) => f.id)
+      for (const { f, title } of files) {
+        Object.assign(f, { channel: channel.id, ts: m.ts, ...(title === undefined ? {} : { title }), ...(m.threadTs ? { threadTs: m.threadTs } : {}),
+          ...(comment === undefined ? {} : { initialComment: comment }) })
+        shared.push(f)
+      }
+      return { files: files.map(({ f }) => fileView(f)) }
+    },
     'apps.connections.open': () => ({ url: `ws://127.0.0.1:${port}/socket-mode?ticket=${randomUUID()}&app_id=${identity.appId}` }),
+  }
+
+  /** The POST to an upload URL: the file's bytes, as a multipart part (what @slack/web-api sends) or the raw body. */
+  async function handleUpload(req: IncomingMessage, res: ServerResponse, fileId: string): Promise<void> {
+    const record: FakeSlackUpload = { fileId, at: Date.now(), status: 200, ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}) }
+    uploads.push(record)
+    const reply = (status: number, text: string) => {
+      record.status = status
+      send(res, status, text)
+    }
+    const file = state.files.get(fileId)
+    if (req.method !== 'POST' || !file || file.ts !== undefined) return reply(404, 'not found')
+    const i = failures.findIndex((f) => f.method === 'upload')
+    if (i !== -1) return reply(failures.splice(i, 1)[0]!.status ?? 500, 'scripted failure')
+    const raw = await readBytes(req, MAX_UPLOAD_BYTES)
+    if (raw === undefined) return reply(413, 'too large')
+    const type = req.headers['content-type'] ?? ''
+    if (type.toLowerCase().startsWith('multipart/form-data')) {
+      const part = (await multipartFiles(raw, type)).files[0]
+      if (!part) return reply(400, 'no file part')
+      file.data = part.data
+      if (part.contentType !== '') file.contentType = part.contentType
+    } else {
+      file.data = raw
+      if (type !== '') file.contentType = type
+    }
+    reply(200, `OK - ${file.data.length}`)
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    const upload = /^\/upload\/v1\/(\w+)$/.exec(url.pathname)
+    if (upload) return handleUpload(req, res, upload[1]!)
     const match = /^\/api\/([\w.]+)$/.exec(url.pathname)
     if (!match || (req.method !== 'POST' && req.method !== 'GET')) return send(res, 404, { ok: false, error: 'unknown_method' })
     const method = match[1]!
@@ -302,6 +397,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     addChannel: (seed) => state.addChannel(seed),
     postAs: (channel, text, o = {}) => state.post(channel, { user: o.user ?? 'U0HUMAN', text, ...(o.threadTs ? { threadTs: o.threadTs } : {}) }),
     messages: (channel, o = {}) => state.list(channel, o),
+    files: (channel) => shared.filter((f) => channel === undefined || f.channel === channel),
+    uploads,
     failNext(count, failure) {
       for (let i = 0; i < count; i++) failures.push(failure)
     },
@@ -382,6 +479,23 @@ function parseParams(contentType: string, raw: string, query: URLSearchParams): 
     }
   }
   return { params: { ...params, ...Object.fromEntries(new URLSearchParams(raw)) }, encoding: 'form' }
+}
+
+/** completeUploadExternal's `files`: `[{id, title?}]`, as JSON text (form bodies) or an array (JSON bodies). */
+function parseFileList(value: unknown): Array<{ id: string; title?: string }> {
+  let parsed = value
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value) as unknown
+    } catch {
+      throw new SlackApiError('invalid_arguments')
+    }
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) throw new SlackApiError('invalid_arguments')
+  return parsed.map((f: { id?: unknown; title?: unknown }) => {
+    if (typeof f?.id !== 'string') throw new SlackApiError('invalid_arguments')
+    return { id: f.id, ...(typeof f.title === 'string' ? { title: f.title } : {}) }
+  })
 }
 
 function str(value: unknown): string | undefined {

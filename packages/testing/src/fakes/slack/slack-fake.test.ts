@@ -54,6 +54,33 @@ describe('fake Slack Web API', () => {
     expect((await api('conversations.info', { channel: 'C0NOPE' })).body.error).toBe('channel_not_found')
   })
 
+  it('takes file uploads as Slack does: an upload URL on the fake, the bytes POSTed there, then shared into a channel', async () => {
+    const bytes = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 255])
+    const root = slack.postAs('C0GENERAL', 'root')
+    const url = await api('files.getUploadURLExternal', { filename: 'chart.png', length: bytes.length, alt_text: 'a chart' })
+    expect(url.body).toMatchObject({ ok: true, file_id: expect.stringMatching(/^F/), upload_url: expect.stringContaining('/upload/v1/') })
+    const form = new FormData()
+    form.append('body', new Blob([bytes], { type: 'image/png' }), 'chart.png')
+    const posted = await fetch(String(url.body.upload_url), { method: 'POST', body: form })
+    expect([posted.status, await posted.text()]).toEqual([200, `OK - ${bytes.length}`])
+    const fileId = String(url.body.file_id)
+    // Not shared before completeUploadExternal; an unknown or unsent file is refused.
+    expect(slack.files()).toEqual([])
+    expect((await api('files.completeUploadExternal', { files: JSON.stringify([{ id: 'F0NOPE' }]), channel_id: 'C0GENERAL' })).body.error).toBe('file_not_found')
+    const done = await api('files.completeUploadExternal', new URLSearchParams({
+      files: JSON.stringify([{ id: fileId, title: 'Chart' }]), channel_id: 'C0GENERAL', thread_ts: root.ts, initial_comment: 'the numbers',
+    }).toString())
+    const [file] = slack.files('C0GENERAL')
+    expect(file).toMatchObject({ id: fileId, name: 'chart.png', title: 'Chart', altText: 'a chart', channel: 'C0GENERAL', threadTs: root.ts, contentType: 'image/png', initialComment: 'the numbers' })
+    expect(file!.data!.equals(bytes)).toBe(true)
+    expect(done.body.files).toEqual([expect.objectContaining({ id: fileId, size: bytes.length, shares: { public: { C0GENERAL: [expect.objectContaining({ ts: file!.ts, thread_ts: root.ts })] } } })])
+    expect(slack.state.message('C0GENERAL', file!.ts!)).toMatchObject({ text: 'the numbers', files: [fileId], threadTs: root.ts, user: 'U0BOT' })
+    expect(slack.uploads).toEqual([expect.objectContaining({ fileId, status: 200 })])
+    // A shared file takes no second upload or completion.
+    expect((await fetch(String(url.body.upload_url), { method: 'POST', body: form })).status).toBe(404)
+    expect((await api('files.completeUploadExternal', { files: [{ id: fileId }], channel_id: 'C0GENERAL' })).body.error).toBe('file_not_found')
+  })
+
   it('refuses text over its visible limit, counting entities as one character', async () => {
     expect((await api('chat.postMessage', { channel: 'C0GENERAL', text: '&amp;'.repeat(4000) })).body.ok).toBe(true)
     expect((await api('chat.postMessage', { channel: 'C0GENERAL', text: 'a'.repeat(4001) })).body.error).toBe('msg_too_long')

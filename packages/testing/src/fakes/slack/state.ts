@@ -24,6 +24,28 @@ export interface FakeSlackMessage {
   edited?: { user: string; ts: string }
   /** Message metadata (`metadata` argument of chat.postMessage), as posted. */
   metadata?: { event_type: string; event_payload: Record<string, unknown> }
+  /** Files shared with the message (files.completeUploadExternal), by id. */
+  files?: string[]
+}
+
+/** A file uploaded through files.getUploadURLExternal, the upload URL and files.completeUploadExternal. */
+export interface FakeSlackFile {
+  id: string
+  /** `filename` given to files.getUploadURLExternal. */
+  name: string
+  title?: string
+  altText?: string
+  /** `length` announced to files.getUploadURLExternal. */
+  length: number
+  /** The bytes POSTed to the upload URL (undefined until then). */
+  data?: Buffer
+  /** The Content-Type of the uploaded part (multipart) or body. */
+  contentType?: string
+  /** Set once completeUploadExternal shared it: where, and the ts of the message that shows it. */
+  channel?: string
+  threadTs?: string
+  ts?: string
+  initialComment?: string
 }
 
 export interface FakeSlackChannel {
@@ -42,6 +64,8 @@ export interface ChannelSeed {
 
 export class FakeSlackState {
   readonly channels = new Map<string, FakeSlackChannel>()
+  /** Every file announced by files.getUploadURLExternal, by id (uploaded and shared or not). */
+  readonly files = new Map<string, FakeSlackFile>()
   private lastTs = 0
 
   addChannel(seed: ChannelSeed): FakeSlackChannel {
