@@ -4,6 +4,8 @@ const suites: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   sqlite: () => import('./sqlite.js'),
   postgres: () => import('./postgres.js'),
   ingest: () => import('./ingest.js'),
+  'gateway-ingest': () => import('./gateway-ingest.js'),
+  'gateway-sse': () => import('./gateway-sse.js'),
   journal: () => import('./journal.js'),
   directory: () => import('./directory.js'),
   agents: () => import('./agents.js'),

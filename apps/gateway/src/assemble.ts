@@ -12,7 +12,7 @@ import { createPostgresStore } from '@jido-messaging/store-postgres'
 import { createSqliteStore } from '@jido-messaging/store-sqlite'
 import { builtinAgents } from './agents/builtin.js'
 import type { LoadedConfig } from './config/load.js'
-import type { AgentEntry, GatewayConfig } from './config/schema.js'
+import type { AgentEntry } from './config/schema.js'
 
 export type GatewayStore = MessagingStore & { start(): Promise<void>; stop(): Promise<void>; migrate(): Promise<void> }
 
@@ -35,23 +35,19 @@ export function createStore(loaded: LoadedConfig): GatewayStore {
   }) as GatewayStore
 }
 
-/** One adapter per kind a bridge uses (an adapter serves every bridge of its kind). */
-export function createAdapters(config: GatewayConfig): PlatformAdapter[] {
-  const kinds = new Set(config.bridges.map((b) => b.adapter))
-  const adapters: PlatformAdapter[] = []
-  if (kinds.has('telegram')) adapters.push(createTelegramAdapter())
-  if (kinds.has('slack')) adapters.push(createSlackAdapter())
-  if (kinds.has('discord')) adapters.push(createDiscordAdapter())
-  // the webhook adapter is always there: it is how custom systems and the demo talk to the gateway
-  adapters.push(createWebhookAdapter({ edit: true, typing: true }))
-  return adapters
+/**
+ * Every adapter the gateway ships, so a bridge of any kind can be added later through the REST API. An
+ * adapter does nothing until a bridge config uses it.
+ */
+export function createAdapters(): PlatformAdapter[] {
+  return [createTelegramAdapter(), createSlackAdapter(), createDiscordAdapter(), createWebhookAdapter({ edit: true, typing: true })]
 }
 
 export function createGatewayMessaging(loaded: LoadedConfig, store: GatewayStore, extra: Partial<MessagingOptions> = {}): Messaging {
   return createMessaging({
     store,
     instanceId: loaded.config.instanceId,
-    adapters: createAdapters(loaded.config),
+    adapters: createAdapters(),
     ingest: { maxBodyBytes: loaded.config.webhooks.bodyLimitBytes },
     ...extra,
   })

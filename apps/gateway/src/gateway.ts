@@ -84,6 +84,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const loaded = typeof options.config === 'string' ? loadConfigFile(options.config, env) : options.config
   const keys = resolveKeys(loaded)
   const secrets = secretsOf(loaded, keys, env)
+  /** Adds a bridge's credential values (resolving `env:` references) to what logs and errors scrub. */
+  const addCredentials = (credentials: Record<string, string>) => {
+    for (const value of Object.values(credentials)) {
+      const resolved = value.startsWith('env:') ? env[value.slice(4)] : value
+      if (resolved && !secrets.includes(resolved)) secrets.push(resolved)
+    }
+  }
   const logger = createLogger({ level: loaded.config.logLevel, secrets: () => secrets, ...(options.logDestination ? { destination: options.logDestination } : {}) })
   for (const s of loaded.skipped) logger.info({ skipped: s }, 'config entry skipped')
 
@@ -102,6 +109,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await messaging.stop({ drainMs: 0 }).catch(() => undefined)
     throw error
   }
+  // bridges put through the REST API earlier are in the store, not in the file: their secrets count too
+  for (const c of await messaging.listBridgeConfigs()) addCredentials(c.credentials)
   logger.info({ bridgesWritten: applied.bridgesWritten, roomsWritten: applied.roomsWritten, agents: applied.agents.length }, 'config applied')
 
   const metrics = new GatewayMetrics()
@@ -116,6 +125,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     metrics,
     secrets: () => secrets,
+    addCredentials,
     version: VERSION,
     accepting: () => accepting,
     stopping: stopController.signal,

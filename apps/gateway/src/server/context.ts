@@ -15,6 +15,8 @@ export interface GatewayContext {
   metrics: GatewayMetrics
   /** Every secret the gateway knows (resolved credentials, API keys), for redaction. */
   secrets: () => string[]
+  /** Makes a bridge's credentials (put at run time) known to redaction. */
+  addCredentials: (credentials: Record<string, string>) => void
   version: string
   /** False once a stop began: readiness fails and new webhooks are refused with 503. */
   accepting: () => boolean
