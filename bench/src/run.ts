@@ -9,6 +9,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   journal: () => import('./journal.js'),
   directory: () => import('./directory.js'),
   agents: () => import('./agents.js'),
+  'cross-process': () => import('./cross-process.js'),
 }
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--')

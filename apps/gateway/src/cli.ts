@@ -11,14 +11,17 @@ import { VERSION } from './version.js'
 const HELP = `jido-gateway ${VERSION}: the Jido Messaging host
 
 Usage:
-  jido-gateway start [--config FILE] [--port N] [--host H]   run the gateway (SIGTERM or SIGINT stops it cleanly)
+  jido-gateway start [--config FILE] [--port N] [--host H] [--instance-id ID]
+                                                              run the gateway (SIGTERM or SIGINT stops it cleanly)
   jido-gateway migrate [--config FILE]                        create or upgrade the store's tables, then exit
   jido-gateway check-config [--config FILE]                   validate the config; every problem with its line
   jido-gateway --help | --version
 
 The config is FILE, else $JIDO_GATEWAY_CONFIG, else ./gateway.yaml, else the bundled example
 (a demo room with an echo agent on data/gateway.db in the current folder). Secrets come from the
-environment through env:NAME references. See the operator guide: apps/gateway/README.md.`
+environment through env:NAME references. Several gateways on one Postgres each need their own
+instance id: --instance-id, or $JIDO_INSTANCE_ID, overrides the config's instanceId.
+See the operator guide: apps/gateway/README.md.`
 
 const EXAMPLE = fileURLToPath(new URL('../gateway.example.yaml', import.meta.url))
 
@@ -37,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
       config: { type: 'string', short: 'c' },
       port: { type: 'string' },
       host: { type: 'string' },
+      'instance-id': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -66,12 +70,14 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'start') {
     const loaded = load(values.config)
+    const instanceId = values['instance-id'] ?? process.env['JIDO_INSTANCE_ID']
+    if (instanceId !== undefined && instanceId !== '') loaded.config.instanceId = instanceId
     const port = values.port === undefined ? undefined : Number(values.port)
     if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new ConfigError('--port', [{ path: 'port', message: `not a port: ${values.port}` }])
     const gateway = await startGateway({ config: loaded, listen: { ...(port === undefined ? {} : { port }), ...(values.host === undefined ? {} : { host: values.host }) } })
     const admin = gateway.apiKeys.find((k) => k.scope === 'admin')
     console.log(`\nJido gateway ${VERSION} listening on ${gateway.url}`)
-    if (gateway.context.config.console.enabled) console.log(`  console:  ${gateway.url}/console/${admin ? `#key=${admin.key}` : ''}`)
+    if (gateway.context.config.console.enabled) console.log(`  console:  ${gateway.url}/console/${admin ? `#key=${encodeURIComponent(admin.key)}` : ''}`)
     if (admin) console.log(`  admin key (${admin.id}): ${admin.key}`)
     console.log(`  REST API: ${gateway.url}/v1 (OpenAPI at ${gateway.url}/v1/openapi.json)`)
     const base = gateway.context.config.listen.publicUrl ?? gateway.url

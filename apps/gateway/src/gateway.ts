@@ -46,6 +46,23 @@ export interface Gateway {
   stop(): Promise<void>
 }
 
+/**
+ * Several gateways started at once on one Postgres apply the same config side by side; one of them may
+ * lose a race on a binding or a revision. Reading again finds the other's write, so a retry settles it.
+ */
+async function applyWithRetry(messaging: Messaging, loaded: LoadedConfig): Promise<ApplyReport> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await applyConfig(messaging, loaded)
+    } catch (error) {
+      const code = (error as { code?: string }).code
+      const raced = code === 'CONFLICT' || code === 'REVISION_CONFLICT' || code === 'TOPOLOGY'
+      if (!raced || attempt >= 5) throw error
+      await new Promise((r) => setTimeout(r, 50 * attempt + Math.random() * 100))
+    }
+  }
+}
+
 /** Keys marked `generate` are made once and kept in `<dataDir>/keys/<id>.key` (mode 0600). */
 function resolveKeys(loaded: LoadedConfig): ApiKeyRecord[] {
   return loaded.config.apiKeys.map((k) => {
@@ -104,7 +121,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   await messaging.start()
   let applied: ApplyReport
   try {
-    applied = await applyConfig(messaging, loaded)
+    applied = await applyWithRetry(messaging, loaded)
   } catch (error) {
     await messaging.stop({ drainMs: 0 }).catch(() => undefined)
     throw error
@@ -172,13 +189,18 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   return { url, messaging, app, logger, context, apiKeys: keys, applied, stop }
 }
 
-/** Waits until no delivery is pending in the outbox, or the deadline. */
+/**
+ * Waits until no delivery is due or in flight (pending, sending), or the deadline. Retrying deliveries
+ * wait for a later attempt anyway: they stay in the outbox and the next start sends them.
+ */
 async function drainOutbox(messaging: Messaging, deadline: number): Promise<void> {
-  const depth = (messaging as Messaging & { outboxDepth?: () => Promise<number> }).outboxDepth
-  if (depth === undefined) return
+  const busy = async () => {
+    let n = 0
+    for (const d of (await messaging.outboxStats()).deliveries) if (d.status === 'pending' || d.status === 'sending') n += d.count
+    return n
+  }
   while (Date.now() < deadline) {
-    const pending = await depth().catch(() => 0)
-    if (pending === 0) return
+    if ((await busy().catch(() => 0)) === 0) return
     await new Promise((r) => setTimeout(r, 50))
   }
 }

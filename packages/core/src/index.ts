@@ -39,4 +39,6 @@ export { parseCommand, findMentions, stripLeadingMention, type ParsedCommand } f
 export { redactBridgeConfig, envSecretResolver, type SecretResolver } from './bridge/registry.js'
 export { redactSecrets, redactError, describeError, REDACTED, MIN_SECRET_LENGTH } from './redact.js'
 export type { BridgeStatus, BridgeState, BridgeWorkerOptions } from './bridge/workers.js'
+export type * from './contracts/leases.js'
+export { LeaseKeeper, isLeaseStore, type LeaseOptions, type LeaseKeeperOptions } from './leases.js'
 export type { BridgeRoomSpec } from './api/topology.js'

@@ -21,7 +21,8 @@ import { AdapterRegistry, envSecretResolver, type SecretResolver } from './bridg
 import { BridgeWorkers, type BridgeStatus, type BridgeWorkerOptions } from './bridge/workers.js'
 import { ingressApi } from './bridge/ingress.js'
 import type { PlatformAdapter } from './contracts/platform-adapter.js'
-import type { RuntimeStore } from './contracts/runtime-store.js'
+import type { OutboxDelivery, OutboxStats, RuntimeStore } from './contracts/runtime-store.js'
+import type { JournalHead, SubscriptionCheckpoint } from './contracts/journal.js'
 import { createIngestPipeline } from './ingest/pipeline.js'
 import type { IngestOptions } from './ingest/types.js'
 import { webhookApi } from './ingest/webhooks.js'
@@ -30,6 +31,7 @@ import { outboundApi } from './outbound/router.js'
 import { DeliveryWorker } from './outbound/worker.js'
 import { requireId } from './validate.js'
 import { ReadCache } from './bridge/read-cache.js'
+import { leasingOf, type LeaseOptions } from './leases.js'
 
 export interface MessagingOptions {
   /** Where everything is persisted, e.g. `createMemoryStore()` or `createSqliteStore({ filename })`. */
@@ -63,6 +65,12 @@ export interface MessagingOptions {
   }
   /** Listener supervision options. */
   bridgeWorkers?: BridgeWorkerOptions
+  /**
+   * Work that must run once across the processes sharing a store (listeners, agent runners) runs only
+   * where its lease is held, fenced by the lease's generation. On by default when the store has leases
+   * (store-memory, store-sqlite and store-postgres do); a single process holds every lease.
+   */
+  leases?: LeaseOptions
   /**
    * How long the ingest and delivery hot paths may reuse bridge configs, routing policies, bindings and
    * senders they read (default 1000 ms; 0 turns it off). Writes through this instance clear it at once;
@@ -133,6 +141,7 @@ export function createMessaging(options: MessagingOptions) {
   const fullStore = (runtimeStore ?? options.store) as MessagingStore & RuntimeStore
   const cache = new ReadCache(options.store, options.cacheTtlMs ?? 1000)
   let kick = () => {}
+  const settledListeners = new Set<(delivery: OutboxDelivery) => void>()
   const outbound = outboundApi(ctx, fullStore, registry, () => kick(), cache)
   const worker = runtimeStore
     ? new DeliveryWorker(runtimeStore, registry, {
@@ -142,6 +151,13 @@ export function createMessaging(options: MessagingOptions) {
       ...(options.delivery?.concurrency === undefined ? {} : { concurrency: options.delivery.concurrency }),
       ...(options.delivery?.leaseMs === undefined ? {} : { leaseMs: options.delivery.leaseMs }),
       onSettled: async (d) => {
+        for (const listener of settledListeners) {
+          try {
+            listener(d)
+          } catch (error) {
+            onError(error, 'delivery settled listener')
+          }
+        }
         bridges.touch(d.bridgeId, 'lastOutboundAt')
         await outbound.onSettled(d)
       },
@@ -156,7 +172,9 @@ export function createMessaging(options: MessagingOptions) {
     : undefined
   const events = eventsApi(ctx)
   const pipeline = createIngestPipeline(ctx, fullStore, registry, options.ingest ?? {}, () => kick(), cache)
-  const bridges = new BridgeWorkers(ctx, options.store, registry, (config, adapter, event) => pipeline.ingest(config, adapter, event), options.bridgeWorkers, onError)
+  const leasing = leasingOf(options.store, options.leases, instanceId, onError)
+  const bridges = new BridgeWorkers(ctx, options.store, registry, (config, adapter, event, fence) => pipeline.ingest(config, adapter, event, undefined, fence),
+    options.bridgeWorkers, onError, leasing)
   const reconcile = () => {
     cache.clear()
     void bridges.reconcile().catch((e) => onError(e, 'bridge reconcile'))
@@ -172,7 +190,7 @@ export function createMessaging(options: MessagingOptions) {
   const rooms = roomsApi(ctx)
   const onboarding = onboardingApi(ctx)
   const { postWithPreviews, ...messageApi } = messagesApi(ctx)
-  const agents = agentsApi(ctx, postWithPreviews, options.agents ?? {}, onError)
+  const agents = agentsApi(ctx, postWithPreviews, options.agents ?? {}, onError, leasing)
   const webhooks = webhookApi((id) => cache.bridgeConfig(id), registry, {
     ingest: (config, adapter, event, causationId) => {
       bridges.known(config)
@@ -192,6 +210,23 @@ export function createMessaging(options: MessagingOptions) {
   }
 
   const config = configApi(ctx)
+
+  /** Read-only counts for monitoring; a store without them answers UNSUPPORTED rather than a crash. */
+  const unsupported = (what: string) => new MessagingError(`[core] ${options.store.name} cannot ${what}`, { code: 'UNSUPPORTED' })
+  const outboxStats = async (): Promise<OutboxStats> => {
+    if (typeof fullStore.outboxStats !== 'function') throw unsupported('count its outbox (it has no outboxStats)')
+    return fullStore.outboxStats()
+  }
+  const monitoring = {
+    /** Unfinished deliveries (pending, sending, retrying) and dead letters, by bridge and status. */
+    outboxStats,
+    /** How many deliveries are still to be sent: pending, retrying, and sending (in flight). */
+    async outboxDepth(): Promise<number> {
+      let depth = 0
+      for (const d of (await outboxStats()).deliveries) depth += d.count
+      return depth
+    },
+  }
 
   let state: State = 'idle'
   let starting: Promise<void> | undefined
@@ -254,17 +289,29 @@ export function createMessaging(options: MessagingOptions) {
     ...needsRuntime(webhooks),
     ...needsRuntime(deadLettersApi(fullStore, () => kick())),
     ...needsRuntime(ingressApi(fullStore, registry)),
+    ...needsRuntime(monitoring),
+    /** The store's journal head: its last committed position and the pruned range (also other processes' commits). */
+    async journalHead(): Promise<JournalHead> {
+      return ctx.store.journalHead()
+    },
+    /** Every durable subscription's stored checkpoint, by name (agents', `jido:outbound-changes`, yours). */
+    async subscriptionCheckpoints(): Promise<SubscriptionCheckpoint[]> {
+      if (typeof ctx.store.listSubscriptionCheckpoints !== 'function') throw unsupported('list subscription checkpoints (it has no listSubscriptionCheckpoints)')
+      return ctx.store.listSubscriptionCheckpoints()
+    },
     async bridgeStatus(bridgeId: string): Promise<BridgeStatus | null> {
       requireId(bridgeId, 'bridgeId')
-      const status = bridges.status(bridgeId)
-      if (status) return status
-      const stored = await ctx.store.getBridgeConfig(bridgeId)
-      if (!stored) return null
-      bridges.known(stored)
+      if (!bridges.status(bridgeId)) {
+        const stored = await ctx.store.getBridgeConfig(bridgeId)
+        if (!stored) return null
+        bridges.known(stored)
+      }
+      await bridges.readLeaseHolders()
       return bridges.status(bridgeId)
     },
     async listBridgeStatuses(): Promise<BridgeStatus[]> {
       for (const c of await ctx.store.listBridgeConfigs()) bridges.known(c)
+      await bridges.readLeaseHolders()
       return bridges.list()
     },
     async listRunningBridgeWorkers(): Promise<BridgeStatus[]> {
@@ -275,6 +322,8 @@ export function createMessaging(options: MessagingOptions) {
   return {
     ...api,
     instanceId,
+    /** This process's name among lease holders (`leases.holderId`), or undefined with leases off. */
+    leaseHolderId: leasing?.holder,
     /**
      * One onboarding flow's calls (`advance`, `cancel`, `complete`, `get`), run one at a time in call
      * order within this instance; each goes through the API as its own call (see OnboardingWorker).
@@ -356,6 +405,16 @@ export function createMessaging(options: MessagingOptions) {
     /** Matching signals as an async iterator (same options as subscribe); leaving the loop unsubscribes. */
     signals(pattern: string = DEFAULT_PATTERN, opts?: SubscribeOptions): AsyncIterableIterator<Signal> {
       return signalStream(feed, pattern, opts)
+    },
+
+    /**
+     * Calls `listener` after each delivery attempt of this instance's worker settles (sent, retrying,
+     * failed, dead_lettered), synchronously and without waiting for it: counters and metrics. Returns
+     * a function that removes the listener.
+     */
+    onDeliverySettled(listener: (delivery: OutboxDelivery) => void): () => void {
+      settledListeners.add(listener)
+      return () => void settledListeners.delete(listener)
     },
 
     /** The last journal position this instance has seen committed (0 before any). */

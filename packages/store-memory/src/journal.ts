@@ -230,6 +230,11 @@ export function journalMethods(state: MemoryState): JournalMethods {
       j.checkpoints.set(name, { position, updatedAt: now })
     },
 
+    async listSubscriptionCheckpoints() {
+      return [...j.checkpoints].map(([name, c]) => ({ name, position: c.position, updatedAt: c.updatedAt }))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    },
+
     async deleteSubscriptionCheckpoint(name) {
       return j.checkpoints.delete(name)
     },

@@ -7,9 +7,11 @@ import { dedupeMethods } from './dedupe.js'
 import { directoryMethods } from './directory.js'
 import { ingressMethods } from './ingress.js'
 import { journalMethods } from './journal.js'
+import { fenced, leaseMethods } from './leases.js'
 import { messageMethods } from './messages.js'
 import { onboardingMethods } from './onboarding.js'
 import { outboxMethods } from './outbox.js'
+import { outboxStatsMethods } from './outbox-stats.js'
 import { participantMethods } from './participants.js'
 import { revisionedMethods } from './revisioned.js'
 import { roomMethods } from './rooms.js'
@@ -26,10 +28,12 @@ export type MemoryStore = MessagingStore & RuntimeStore
  */
 export function createMemoryStore(): MemoryStore {
   const state = createState()
-  return {
+  // Writes made under a lease fence (JournalWrite.fence, a fenced checkpoint) are checked first.
+  return fenced(state, {
     name: 'store-memory',
     async start() {},
     async stop() {},
+    ...leaseMethods(state),
     ...roomMethods(state),
     ...bindingMethods(state),
     ...participantMethods(state),
@@ -40,10 +44,11 @@ export function createMemoryStore(): MemoryStore {
     ...commitMethods(state),
     ...outboxMethods(state),
     ...deadLetterMethods(state),
+    ...outboxStatsMethods(state),
     ...ingressMethods(state),
     ...directoryMethods(state),
     ...agentMethods(state),
     ...onboardingMethods(state),
     ...journalMethods(state),
-  }
+  })
 }

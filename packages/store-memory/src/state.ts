@@ -73,6 +73,8 @@ export interface MemoryState {
   onboardingFlows: Map<string, import('@jido-messaging/core').OnboardingFlow>
   /** The signal journal and subscription checkpoints. */
   journal: JournalState
+  /** lease name -> lease (kept once released, so generations only grow) */
+  leases: Map<string, import('./leases.js').StoredLease>
 }
 
 /** A dedupe claim: live while `expiresAt` (epoch ms) is after now; `messageId` is set by commitMessage. */
@@ -113,6 +115,7 @@ export function createState(): MemoryState {
     agents: new Map(),
     onboardingFlows: new Map(),
     journal: createJournalState(),
+    leases: new Map(),
   }
 }
 

@@ -1,6 +1,8 @@
 import pg from 'pg'
 import { PostgresDialect, type PostgresPool } from 'kysely'
-import { createSqlStore, type GroupCommitTuning, type SqlStore } from '@jido-messaging/store-sql'
+import type { JournalAppended, JournalWatch, JournalWatchOptions } from '@jido-messaging/core'
+import { createSqlStore, journalChannel, type GroupCommitTuning, type SqlStore } from '@jido-messaging/store-sql'
+import { JournalListener } from './journal-watch.js'
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database`; ignored when `pool` is given. */
@@ -32,11 +34,29 @@ export function describeTarget(options: PostgresStoreOptions): string {
   }
 }
 
+/** Remembers the backend pid of each pool connection the store uses, while it is open (its own commits' NOTIFYs). */
+function pidTracker() {
+  const pids = new Set<number>()
+  const seen = new WeakSet<pg.PoolClient>()
+  return {
+    has: (pid: number) => pids.has(pid),
+    track: (client: pg.PoolClient): pg.PoolClient => {
+      const pid = (client as unknown as { processID?: unknown }).processID
+      if (!seen.has(client) && typeof pid === 'number') {
+        seen.add(client)
+        pids.add(pid)
+        client.once('end', () => pids.delete(pid))
+      }
+      return client
+    },
+  }
+}
+
 /** The pool the dialect uses: a borrowed pool is wrapped so that closing the store leaves it open. */
-function poolFor(options: PostgresStoreOptions): PostgresPool {
+function poolFor(options: PostgresStoreOptions, track: (client: pg.PoolClient) => pg.PoolClient): PostgresPool {
   if (options.pool !== undefined) {
     const borrowed = options.pool
-    return { connect: () => borrowed.connect(), end: async () => undefined }
+    return { connect: async () => track(await borrowed.connect()), end: async () => undefined }
   }
   const pool = new pg.Pool({
     ...(options.connectionString === undefined ? {} : { connectionString: options.connectionString }),
@@ -49,24 +69,51 @@ function poolFor(options: PostgresStoreOptions): PostgresPool {
   // A client that loses its connection while checked out (mid-query) emits 'error' with no pool
   // listener attached: that would be an uncaught exception. Its query rejects anyway (STORE_UNAVAILABLE).
   pool.on('connect', (client) => void client.on('error', () => undefined))
-  return pool
+  return { connect: async () => track(await pool.connect()), end: () => pool.end() }
+}
+
+/** How the journal watch's own connection connects: like the pool's connections. */
+function clientConfigFor(options: PostgresStoreOptions): pg.ClientConfig {
+  if (options.pool !== undefined) return { ...(options.pool.options as pg.ClientConfig) }
+  return {
+    ...(options.connectionString === undefined ? {} : { connectionString: options.connectionString }),
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+  }
 }
 
 /** What {@link createPostgresStore} returns: a `MessagingStore` and `RuntimeStore` with start/stop/migrate. */
-export type PostgresStore = SqlStore
+export type PostgresStore = SqlStore & {
+  /**
+   * Calls `onAppended` soon after any process committed journal entries on this schema (LISTEN/NOTIFY
+   * on a dedicated connection, reconnecting with backoff; once more after each reconnect). `stop()`
+   * closes every watch.
+   */
+  watchJournal(onAppended: (appended: JournalAppended) => void, options?: JournalWatchOptions): JournalWatch
+}
 
 /**
  * A `MessagingStore` and `RuntimeStore` (message commits with dedupe, outbox, dead letters, ingress
  * subscriptions) on PostgreSQL via a pg pool, schema-qualified so several stores can share a database.
  */
 export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
-  return createSqlStore({
+  const schema = options.schema ?? 'public'
+  const pids = pidTracker()
+  const store = createSqlStore({
     name: 'store-postgres',
     kind: 'postgres',
     target: describeTarget(options),
-    schema: options.schema ?? 'public',
-    connect: () => new PostgresDialect({ pool: poolFor(options) }),
+    schema,
+    connect: () => new PostgresDialect({ pool: poolFor(options, pids.track) }),
     ...(options.autoMigrate === undefined ? {} : { autoMigrate: options.autoMigrate }),
     ...(options.groupCommit === undefined ? {} : { groupCommit: options.groupCommit }),
   })
+  const listener = new JournalListener({ client: clientConfigFor(options), channel: journalChannel(schema), isLocal: pids.has })
+  return {
+    ...store,
+    watchJournal: (onAppended, watchOptions) => listener.watch(onAppended, watchOptions),
+    stop: async () => {
+      await listener.closeAll()
+      await store.stop()
+    },
+  }
 }

@@ -1,4 +1,4 @@
-import type { JournalWrite } from '@jido-messaging/core'
+import type { JournalWrite, LeaseFence } from '@jido-messaging/core'
 import { CompiledQuery, type Kysely } from 'kysely'
 import { classifyDbError } from './db-errors.js'
 import { shapeOf, type InsertCache, type RowInsert } from './insert-cache.js'
@@ -40,13 +40,26 @@ export interface MergeableInsert extends RowInsert {
  * raising `pruned_through`) and the multi-row INSERT of the batch's signals at the positions that
  * UPDATE handed out. On Postgres the head row's lock, held until COMMIT, orders the commits of journaled
  * transactions, so positions become visible in commit order; taken last, it closes no deadlock cycle.
+ * On Postgres the same statement also queues the batch's one NOTIFY (the new head) for its schema's
+ * listeners, sent at COMMIT (see `postgresAppender`).
  */
 export interface JournalTail {
   /** The caller's journal: `signals(result)` is called in the write's transaction, after the write. */
   journal?: JournalWrite<unknown>
   /** pruneJournal: the position through which the write pruned, given its result (undefined: none). */
   prunedThrough?: (result: unknown) => number | undefined
+  /**
+   * The lease term the write is made under (also read from `journal.fence`): checked in the write's
+   * transaction, after it and before COMMIT (in its savepoint when the batch is replayed `safe`); a
+   * superseded term fails the write alone.
+   */
+  fence?: LeaseFence
 }
+
+/** Throws (a `ConflictError`) when `fence` is superseded; runs on the write's transaction. */
+export type FenceCheck = (tx: Kysely<Database>, fence: LeaseFence) => Promise<void>
+
+const fenceOf = (tail: JournalTail): LeaseFence | undefined => tail.fence ?? tail.journal?.fence
 
 /** Runs a batch's journal tail on its transaction; resolves the position of the first signal appended. */
 export type JournalAppender = (tx: Kysely<Database>, rows: JournalRow[], prunedThrough: number | undefined) => Promise<number>
@@ -135,7 +148,20 @@ export class BatchRunner {
     private readonly db: Kysely<Database>,
     private readonly appendJournal: JournalAppender,
     private readonly serialize: Serializer = (fn) => fn(),
+    private readonly checkFence?: FenceCheck,
   ) {}
+
+  /** Checks the distinct fences of `tails`, one statement each. */
+  async #fences(conn: Kysely<Database>, tails: JournalTail[]): Promise<void> {
+    if (this.checkFence === undefined) return
+    const seen = new Set<string>()
+    for (const tail of tails) {
+      const fence = fenceOf(tail)
+      if (fence === undefined || seen.has(`${fence.generation}\u0000${fence.name}`)) continue
+      seen.add(`${fence.generation}\u0000${fence.name}`)
+      await this.checkFence(conn, fence)
+    }
+  }
 
   /** Runs the batch; throws (after rolling back) when the whole batch must be replayed, retried or failed. */
   attempt(batch: Pending[], mode: AttemptMode, begin: CompiledQuery): Promise<Outcome[]> {
@@ -172,6 +198,7 @@ export class BatchRunner {
                 if (p.tail !== undefined) deferred.push({ tail: p.tail, value: values[i] })
               })
             } else if (tail !== undefined) {
+              await this.#fences(conn, [tail])
               part = await tailOf(tail, values[0])
             }
             if (guarded) await conn.executeQuery(RELEASE)
@@ -191,8 +218,11 @@ export class BatchRunner {
         }
         if (deferred.length > 0) {
           try {
+            await this.#fences(conn, deferred.map((d) => d.tail))
             parts.push(...await Promise.all(deferred.map((d) => tailOf(d.tail, d.value))))
           } catch (error) {
+            // A fence's row lock that timed out is contention, like a write's: the batch is retried or split.
+            if (classifyDbError(error) === 'retryable') throw error
             if (!single) throw new ReplayNeeded()
             await conn.executeQuery(ROLLBACK)
             return [{ ok: false, error }]

@@ -1,4 +1,4 @@
-import type { JournalWrite } from '@jido-messaging/core'
+import type { JournalWrite, LeaseFence } from '@jido-messaging/core'
 import type { Insertable, Kysely } from 'kysely'
 import type { SqlDialectKind } from './dialect.js'
 import type { Mergeable, WriteFn } from './group-commit.js'
@@ -18,8 +18,10 @@ export interface SqlContext {
    * `merge`, concurrent writes of the same shape may run together through `merge.runMany` instead.
    * With `journal`, `journal.signals(result)` runs in the transaction once the write succeeded, and its
    * signals are appended to the journal before COMMIT (`journal.firstPosition` is set once committed).
+   * With `fence` (or `journal.fence`), the write fails with CONFLICT, leaving nothing, once that lease
+   * term is superseded (checked in its transaction).
    */
-  write<T>(fn: WriteFn<T>, merge?: Mergeable, journal?: JournalWrite<T>): Promise<T>
+  write<T>(fn: WriteFn<T>, merge?: Mergeable, journal?: JournalWrite<T>, fence?: LeaseFence): Promise<T>
   /** A write that is exactly one single-row INSERT; concurrent ones may share a multi-row INSERT. */
   insert<T, K extends keyof Database & string>(table: K, row: Insertable<Database[K]>, result: () => T, journal?: JournalWrite<T>): Promise<T>
   /** A write that pruned the journal through the position `through(result)` (undefined: nothing); raises `pruned_through` before COMMIT. */

@@ -1,6 +1,6 @@
 import { CompiledQuery, type Kysely } from 'kysely'
 import {
-  BatchRunner, ReplayNeeded, type JournalAppender, type JournalTail, type Mergeable, type Outcome, type Pending, type Serializer, type WriteFn,
+  BatchRunner, ReplayNeeded, type FenceCheck, type JournalAppender, type JournalTail, type Mergeable, type Outcome, type Pending, type Serializer, type WriteFn,
 } from './batch.js'
 import { classifyDbError } from './db-errors.js'
 import type { Database } from './schema.js'
@@ -11,7 +11,7 @@ import type { Database } from './schema.js'
 // is replayed with each write in its own savepoint, so the failing write rolls back only itself and
 // fails only its caller. A caller is resolved only after the commit that holds its write.
 
-export type { WriteFn, Mergeable, MergeableInsert, JournalTail, JournalAppender, Serializer } from './batch.js'
+export type { WriteFn, Mergeable, MergeableInsert, JournalTail, JournalAppender, Serializer, FenceCheck } from './batch.js'
 export { mergeableInsert } from './batch.js'
 
 export interface GroupCommitOptions {
@@ -33,6 +33,8 @@ export interface GroupCommitOptions {
   appendJournal: JournalAppender
   /** Runs each transaction alone among those sharing it (see `SqlStoreConfig.serializeWrites`). */
   serialize?: Serializer
+  /** Checks a write's lease fence (see {@link JournalTail.fence}) in its transaction. */
+  checkFence?: FenceCheck
 }
 
 const backoff = (attempt: number) => new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt))
@@ -49,7 +51,7 @@ export class GroupCommitter {
 
   constructor(db: Kysely<Database>, options: GroupCommitOptions) {
     this.#opts = options
-    this.#runner = new BatchRunner(db, options.appendJournal, options.serialize)
+    this.#runner = new BatchRunner(db, options.appendJournal, options.serialize, options.checkFence)
     this.#begin = CompiledQuery.raw(options.begin)
     this.#beginSolo = CompiledQuery.raw(options.beginSolo ?? options.begin)
   }

@@ -4,6 +4,7 @@ import type { JournalAppender } from './batch.js'
 import type { SqlContext } from './context.js'
 import type { SqlDialectKind } from './dialect.js'
 import type { InsertCache } from './insert-cache.js'
+import { journalChannel } from './journal-channel.js'
 import { parseJournalBodies, type JournalRow } from './journal-rows.js'
 import type { Database } from './schema.js'
 import type { Statements } from './statements.js'
@@ -57,12 +58,16 @@ async function insertRows(inserts: InsertCache, tx: Kysely<Database>, rows: read
  * Postgres: the tail in one statement (one round trip instead of three): a CTE that lifts the lock
  * timeout for the rest of the transaction (`set_config(..., true)`, evaluated before the UPDATE gets its
  * row to lock), advances the head and inserts the first ROWS_PER_STATEMENT signals at the positions it
- * returned; any further signals follow in plain INSERTs. The text depends only on the signal count and
- * whether it prunes, and is built once per shape.
+ * returned; any further signals follow in plain INSERTs. A batch that appends also queues a NOTIFY on
+ * the schema's journal channel (see journal-channel.ts) with the new head, from the same statement:
+ * Postgres delivers it to listeners at COMMIT and drops it on rollback, and the head lock orders the
+ * notifications like the positions. The text depends only on the signal count and whether it prunes,
+ * and is built once per shape.
  */
 function postgresAppender(inserts: InsertCache, schema: string | undefined): JournalAppender {
   const q = (name: string) => `"${name.replaceAll('"', '""')}"`
   const table = (name: string) => (schema === undefined ? q(name) : `${q(schema)}.${q(name)}`)
+  const notify = `, pg_notify('${journalChannel(schema).replaceAll("'", "''")}', "position"::text)`
   // Shapes seen: at most one per batch signal count up to ROWS_PER_STATEMENT (and the rare larger batch).
   const texts = new Map<string, string>()
   /** The statement advancing the head by `total` and inserting the first `n` of them. */
@@ -79,7 +84,7 @@ function postgresAppender(inserts: InsertCache, schema: string | undefined): Jou
         (n === 0 ? '' : `, "appended" as (insert into ${table('signal_journal')} ("position", "id", "type", "room_id", "time", "body")` +
           ` select "head"."position" - ${total} + "v"."k", "v"."id", "v"."type", "v"."room_id", "v"."time", "v"."body"` +
           ` from "head", (values ${values}) as "v" ("k", "id", "type", "room_id", "time", "body"))`) +
-        ' select "position" from "head"'
+        ` select "position"${total === 0 ? '' : notify} from "head"`
       if (texts.size >= 1000) texts.clear()
       texts.set(key, text)
     }
@@ -125,7 +130,8 @@ function checkPosition(store: string, what: string, value: unknown): asserts val
   }
 }
 
-export function journalOps(ctx: SqlContext): JournalStore {
+/** The journal's operations (a Postgres store adds `watchJournal`, which needs its own connection). */
+export function journalOps(ctx: SqlContext): Omit<JournalStore, 'watchJournal'> {
   return {
     appendSignals: async (journal) => {
       await ctx.write(async () => undefined, undefined, journal)
@@ -224,14 +230,19 @@ export function journalOps(ctx: SqlContext): JournalStore {
       return row === undefined ? null : Number(row.position)
     },
 
-    saveSubscriptionCheckpoint: async (name, position, now) => {
+    saveSubscriptionCheckpoint: async (name, position, now, fence) => {
       checkPosition(ctx.name, 'position', position)
       await ctx.write((tx) => tx.insertInto('subscription_checkpoints').values({ name, position, updated_at: now })
         .onConflict((oc) => oc.column('name')
           // A lower position than the stored one changes nothing.
           .doUpdateSet((eb) => ({ position: eb.ref('excluded.position'), updated_at: eb.ref('excluded.updated_at') }))
           .where((eb) => eb('subscription_checkpoints.position', '<=', eb.ref('excluded.position'))))
-        .execute())
+        .execute(), undefined, undefined, fence)
+    },
+
+    listSubscriptionCheckpoints: async () => {
+      const rows = await ctx.db.selectFrom('subscription_checkpoints').select(['name', 'position', 'updated_at']).orderBy('name').execute()
+      return rows.map((r) => ({ name: r.name, position: Number(r.position), updatedAt: r.updated_at }))
     },
 
     deleteSubscriptionCheckpoint: (name) =>

@@ -304,6 +304,21 @@ async function signalJournal(db: Kysely<any>, t: ColumnTypes): Promise<void> {
     .execute()
 }
 
+/**
+ * Named leases (a listener, an agent runner: work that runs on one process at a time). Times are epoch
+ * milliseconds on the database's clock; a released lease keeps its row (expired), so its generation,
+ * which fences the writes of earlier holders, only ever grows.
+ */
+async function leases(db: Kysely<any>, t: ColumnTypes): Promise<void> {
+  await db.schema.createTable('leases')
+    .addColumn('name', t.key, (c) => c.primaryKey())
+    .addColumn('holder', t.key, (c) => c.notNull())
+    .addColumn('generation', t.int64, (c) => c.notNull())
+    .addColumn('expires_at', t.int64, (c) => c.notNull())
+    .addColumn('acquired_at', t.int64, (c) => c.notNull())
+    .execute()
+}
+
 /** The store's migrations by name, for a dialect and (Postgres) a schema. */
 export function storeMigrations(kind: SqlDialectKind, schema?: string): Record<string, Migration> {
   const types = columnTypes(kind)
@@ -318,6 +333,7 @@ export function storeMigrations(kind: SqlDialectKind, schema?: string): Record<s
     // The directory's name index (directory.ts), backfilled for existing participants and rooms.
     '0007_directory': { up: (db) => directoryMigration(scoped(db), kind) },
     '0008_delivery_actions': { up: (db) => deliveryActions(scoped(db), types) },
+    '0009_leases': { up: (db) => leases(scoped(db), types) },
   }
 }
 

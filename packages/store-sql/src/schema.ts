@@ -210,6 +210,15 @@ export interface SubscriptionCheckpointsTable {
   updated_at: string
 }
 
+/** Named leases (migration 0009_leases); times are epoch ms on the database's clock. Rows are never deleted. */
+export interface LeasesTable {
+  name: string
+  holder: string
+  generation: Int64Column
+  expires_at: Int64Column
+  acquired_at: Int64Column
+}
+
 export interface Database {
   rooms: RoomsTable
   room_bindings: RoomBindingsTable
@@ -227,6 +236,7 @@ export interface Database {
   signal_journal: SignalJournalTable
   journal_head: JournalHeadTable
   subscription_checkpoints: SubscriptionCheckpointsTable
+  leases: LeasesTable
   agent_registrations: AgentRegistrationsTable
   onboarding_flows: OnboardingFlowsTable
   directory_entries: DirectoryEntriesTable

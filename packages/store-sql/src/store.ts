@@ -13,10 +13,12 @@ import { GroupCommitter, mergeableInsert, type GroupCommitOptions, type Serializ
 import { ingressOps } from './ingress.js'
 import { InsertCache } from './insert-cache.js'
 import { journalAppender, journalOps } from './journal.js'
+import { checkFence, leaseOps } from './leases.js'
 import { messageOps } from './messages.js'
 import { onboardingOps } from './onboarding.js'
 import { runMigrations } from './migrate.js'
 import { outboxOps } from './outbox.js'
+import { outboxStatsOps } from './outbox-stats.js'
 import { participantOps } from './participants.js'
 import { roomOps } from './rooms.js'
 import type { Database } from './schema.js'
@@ -105,6 +107,7 @@ export function createSqlStore(config: SqlStoreConfig): SqlStore {
         : { begin: `begin; set local lock_timeout = '${Math.max(1, Math.trunc(tuning.lockTimeoutMs ?? 100))}ms'`, beginSolo: 'begin', splitOnContention: true }),
       mapError: (e) => toStoreError(e, name),
       appendJournal: journalAppender(kind, inserts, statements, config.schema),
+      checkFence: (tx, fence) => checkFence(tx, kind, name, fence),
       ...(config.serializeWrites === undefined ? {} : { serialize: config.serializeWrites }),
     })
     return { base, db, committer }
@@ -161,9 +164,10 @@ export function createSqlStore(config: SqlStoreConfig): SqlStore {
       if (open === undefined) throw new StoreUnavailableError(`[${name}] the store is not started`)
       return open.db
     },
-    write: (fn, merge, journal) => (open === undefined
+    write: (fn, merge, journal, fence) => (open === undefined
       ? notStarted()
-      : open.committer.run(fn, merge, journal === undefined ? undefined : { journal: journal as JournalWrite<unknown> })),
+      : open.committer.run(fn, merge, journal === undefined && fence === undefined ? undefined
+        : { ...(journal === undefined ? {} : { journal: journal as JournalWrite<unknown> }), ...(fence === undefined ? {} : { fence }) })),
     insert: (table, row, result, journal) => (open === undefined
       ? notStarted()
       : open.committer.run(async (tx) => {
@@ -181,8 +185,8 @@ export function createSqlStore(config: SqlStoreConfig): SqlStore {
 
   const ops = {
     ...roomOps(ctx), ...participantOps(ctx), ...messageOps(ctx), ...threadOps(ctx), ...configOps(ctx),
-    ...commitOps(ctx), ...outboxOps(ctx), ...deadLetterOps(ctx), ...ingressOps(ctx), ...directoryOps(ctx), ...agentOps(ctx), ...journalOps(ctx),
-    ...onboardingOps(ctx),
+    ...commitOps(ctx), ...outboxOps(ctx), ...outboxStatsOps(ctx), ...deadLetterOps(ctx), ...ingressOps(ctx), ...directoryOps(ctx), ...agentOps(ctx), ...journalOps(ctx),
+    ...onboardingOps(ctx), ...leaseOps(ctx),
   }
   // Calls before start() start the store first, so a store also works without an explicit start;
   // calls after stop() reject until start() is called again.

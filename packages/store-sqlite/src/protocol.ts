@@ -26,7 +26,11 @@ export interface UpdaterRef { updater: number }
  * `commitMessage({ ..., journal })`): its `signals` runs on the caller's thread. `$journal` numbers the
  * call's journals from 0.
  */
-export interface JournalRef { $journal: number }
+export interface JournalRef {
+  $journal: number
+  /** The journal's lease fence (`JournalWrite.fence`), which the worker's write checks. */
+  fence?: { name: string; generation: number }
+}
 
 export const isJournalRef = (value: unknown): value is JournalRef =>
   typeof value === 'object' && value !== null && typeof (value as { $journal?: unknown }).$journal === 'number'

@@ -57,7 +57,8 @@ class WorkerChannel {
       args = swapJournals(args, isJournalWrite, (journal): JournalRef => {
         const journals = (entry.journals ??= [])
         journals.push(journal as JournalWrite<unknown>)
-        return { $journal: journals.length - 1 }
+        const { fence } = journal as JournalWrite<unknown>
+        return fence === undefined ? { $journal: journals.length - 1 } : { $journal: journals.length - 1, fence: { name: fence.name, generation: fence.generation } }
       })
       this.#pending.set(id, entry)
       if (this.#pending.size === 1) worker.ref()

@@ -58,6 +58,7 @@ const askCaller = (ref: UpdaterRef, current: unknown): Promise<unknown> =>
 function journalProxy(call: number, ref: JournalRef): JournalWrite<unknown> {
   return {
     signals: async (result) => (await ask((request) => ({ type: 'signals', call, journal: ref.$journal, request, result }))) as Signal[],
+    ...(ref.fence === undefined ? {} : { fence: ref.fence }),
   }
 }
 

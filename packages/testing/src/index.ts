@@ -75,3 +75,7 @@ export * from './fakes/slack/index.js'
 export * from './fakes/telegram/index.js'
 export { raceInParent, spawnRaceChild, type RaceChild, type RaceResult } from './race/index.js'
 export { runKilledChild, expectRedeliveredAfterKill, type KilledChild } from './journal-kill/index.js'
+export {
+  leaseFailoverCases, troubledStore, queuePlatform, overlapping, runLeaseChild, TEST_TTL_MS,
+  type LeaseFailoverOptions, type LeaseChild, type ListenerTerm, type QueuePlatform,
+} from './lease-failover/index.js'

@@ -1,5 +1,6 @@
 // POST /webhooks/:bridgeId: the platform's request goes to core's routeWebhookRequest with its raw body
 // (signatures are over the bytes as sent); the answer, 200 included, is sent only once core has committed.
+import type { IncomingMessage } from 'node:http'
 import type { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
@@ -33,11 +34,13 @@ export function mountWebhooks(app: Hono, gw: GatewayContext): void {
       let result = 'error'
       try {
         const rawBody = Buffer.from(await c.req.arrayBuffer())
-        const url = new URL(c.req.url)
+        // node's own request, when served by @hono/node-server: its headers and path as received, without
+        // copying them into a web Headers object and parsing a URL per webhook
+        const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming
         const { response, outcome } = await gw.messaging.routeWebhookRequest(bridgeId, {
           method: c.req.method,
-          path: url.pathname + url.search,
-          headers: c.req.header(),
+          path: incoming?.url ?? c.req.path,
+          headers: incoming?.headers ?? c.req.header(),
           rawBody,
         })
         result = outcome?.status ?? (response.status < 300 ? 'ok' : `http_${response.status}`)

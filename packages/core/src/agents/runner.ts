@@ -1,5 +1,7 @@
 import { appendAndEmit, signalContext, type Context } from '../api/context.js'
 import type { AgentRegistration, AgentStore } from '../contracts/agents.js'
+import type { LeaseFence } from '../contracts/leases.js'
+import { ConflictError } from '../errors.js'
 import type { Signal } from '../contracts/signal-bus.js'
 import type { MessagingStore } from '../contracts/store.js'
 import { nowIso } from '../ids.js'
@@ -18,7 +20,7 @@ export interface RunnerDeps {
    * showing it (a streamed reply), by conversation key; their deliveries edit them.
    */
   post(message: { roomId: string; senderId: string; content: ContentBlock[]; threadId?: string; replyToId?: string; agentId: string }, causationId: string,
-    previews?: Record<string, string>): Promise<Message>
+    previews?: Record<string, string>, fence?: LeaseFence): Promise<Message>
   /** The platforms a reply would reach now, for typing and streamed previews (none without the bridge runtime). */
   liveRoutes?(draft: { roomId: string; threadId?: string; replyToId?: string }): Promise<LiveRoute[]>
   /** Consecutive agent-authored messages after which an agent message triggers no agent (default 3). */
@@ -41,6 +43,13 @@ interface Lane {
   replying: Promise<void> | undefined
   queue: Job[]
   debounce: { job: Job; timer: NodeJS.Timeout } | undefined
+}
+
+/** The lease term a runner runs in (leases on): its writes are fenced with it, its platform calls stop when it is gone. */
+export interface RunnerLease {
+  fence: LeaseFence
+  /** Whether the lease is still held, by this process's clock. */
+  holds(): boolean
 }
 
 const DEFAULT_TIMEOUT_MS = 60_000
@@ -84,7 +93,7 @@ export class AgentRunner {
   private readonly handles: RegExp | undefined
   private readonly name: string
 
-  constructor(private readonly deps: RunnerDeps, readonly registration: AgentRegistration, readonly spec: AgentSpec) {
+  constructor(private readonly deps: RunnerDeps, readonly registration: AgentRegistration, readonly spec: AgentSpec, private readonly lease?: RunnerLease) {
     this.name = runnerName(registration.roomId, registration.agentId)
     const handles = (spec.mentionHandles ?? []).map((h) => escapeRegExp(h.replace(/^@/, '')))
     this.handles = handles.length === 0 ? undefined : new RegExp(`(?<![\\w@])@(${handles.join('|')})(?![\\w-])`, 'i')
@@ -96,7 +105,7 @@ export class AgentRunner {
     if (from === null) {
       // A first registration starts now; the checkpoint is stored at once so a restart resumes from here.
       from = ctx.feed.headPosition
-      await store.saveSubscriptionCheckpoint(this.name, from, nowIso())
+      await store.saveSubscriptionCheckpoint(this.name, from, nowIso(), this.lease?.fence)
     }
     this.saved = from
     this.lastSeen = from
@@ -119,7 +128,7 @@ export class AgentRunner {
     await this.saving
     await this.flushSkipped()
     const mark = this.watermark()
-    if (mark > this.saved) await this.deps.store.saveSubscriptionCheckpoint(this.name, mark, nowIso()).catch((e: unknown) => this.deps.onError(e, `agent ${this.registration.agentId} checkpoint`))
+    if (mark > this.saved) await this.deps.store.saveSubscriptionCheckpoint(this.name, mark, nowIso(), this.lease?.fence).catch((e: unknown) => this.deps.onError(e, `agent ${this.registration.agentId} checkpoint`))
   }
 
   private async onSignal(signal: Signal): Promise<void> {
@@ -282,7 +291,7 @@ export class AgentRunner {
    */
   private announce(type: string, data: Record<string, unknown>, causationId: string | undefined): Promise<void> {
     const { ctx } = this.deps
-    const p = appendAndEmit(ctx, [ctx.makeSignal(type, this.registration.roomId, data, signalContext(causationId === undefined ? {} : { causationId }))])
+    const p = appendAndEmit(ctx, [ctx.makeSignal(type, this.registration.roomId, data, signalContext(causationId === undefined ? {} : { causationId }))], this.lease?.fence)
       .then(() => undefined, (error: unknown) => {
         if (!this.stopped) this.deps.onError(error, `agent ${this.registration.agentId} signal ${type}`)
       })
@@ -374,13 +383,15 @@ export class AgentRunner {
         await streamed
         await p.abandon()
       }).catch((e: unknown) => this.deps.onError(e, `agent ${this.registration.agentId} stream`)))
-      this.finish(job)
+      // Cut short by the runner's stop (a shutdown, a lost lease): left unfinished, so the checkpoint stays
+      // before it and the next runner (after a restart, or on the process that took the lease) runs it again.
+      if (!this.stopped) this.finish(job)
     }
   }
 
   /** The job's typing and stream, once its routes are known (none: a reply that is only stored). */
   private presence(job: Job, signal: AbortSignal): Promise<StreamedReply> {
-    const live = this.deps.liveRoutes
+    const live = this.leased(this.deps.liveRoutes)
     const threadId = job.thread?.id ?? job.message.threadId
     const routes = live === undefined
       ? Promise.resolve([])
@@ -449,7 +460,25 @@ export class AgentRunner {
     return this.deps.post({
       roomId: job.message.roomId, senderId: this.registration.participantId, content: blocks, replyToId: job.message.id,
       agentId: this.registration.agentId, ...(threadId === undefined ? {} : { threadId }),
-    }, job.signal.id, previews !== undefined && Object.keys(previews).length > 0 ? previews : undefined)
+    }, job.signal.id, previews !== undefined && Object.keys(previews).length > 0 ? previews : undefined, this.lease?.fence)
+  }
+
+  /**
+   * The live routes with their platform calls (stream previews, typing) refused once the runner's lease
+   * is no longer held by this process's clock: they are not store writes, so no fence can stop them.
+   */
+  private leased(live: RunnerDeps['liveRoutes']): RunnerDeps['liveRoutes'] {
+    const lease = this.lease
+    if (live === undefined || lease === undefined) return live
+    const check = () => {
+      if (!lease.holds()) throw new ConflictError(`[core] agent ${this.registration.agentId}: lease ${lease.fence.name} is no longer held; platform call refused`, { fence: lease.fence })
+    }
+    return async (draft) => (await live(draft)).map((route) => ({
+      ...route,
+      send: async (text) => (check(), route.send(text)),
+      edit: async (id, text) => (check(), route.edit(id, text)),
+      typing: async () => (check(), route.typing()),
+    }))
   }
 
   /** A position is finished: the checkpoint may pass it once every earlier one has finished too. */
@@ -469,7 +498,7 @@ export class AgentRunner {
       this.saveTimer = undefined
       const mark = this.watermark()
       if (mark <= this.saved) return
-      this.saving = this.deps.store.saveSubscriptionCheckpoint(this.name, mark, nowIso())
+      this.saving = this.deps.store.saveSubscriptionCheckpoint(this.name, mark, nowIso(), this.lease?.fence)
         .then(() => void (this.saved = Math.max(this.saved, mark)), (e: unknown) => this.deps.onError(e, `agent ${this.registration.agentId} checkpoint`))
         .finally(() => {
           this.saving = undefined

@@ -73,4 +73,9 @@ export interface AgentInfo {
   respondToAgents?: boolean
   /** Whether this instance runs the agent's handler now. */
   running: boolean
+  /**
+   * With leases: who holds the agent's lease (`agent:<roomId>:<agentId>`) and so runs it, this process or
+   * another (null: none does right now). Absent when leases are off.
+   */
+  leaseHolder?: string | null
 }

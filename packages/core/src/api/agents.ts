@@ -2,6 +2,8 @@ import { z } from 'zod'
 import { AgentRunner, runnerName } from '../agents/runner.js'
 import type { AgentInfo, AgentSpec } from '../agents/types.js'
 import type { AgentRegistration } from '../contracts/agents.js'
+import type { LeaseFence } from '../contracts/leases.js'
+import type { LeaseKeeper, Leasing } from '../leases.js'
 import type { MessagingStore, UpdateResult } from '../contracts/store.js'
 import { NotFoundError } from '../errors.js'
 import { newId, nowIso } from '../ids.js'
@@ -37,19 +39,34 @@ export interface AgentsOptions {
 type Store = MessagingStore
 
 /**
+ * One agent of one room in this instance: its spec, and its runner while it runs. With leases it runs
+ * only while this process holds the agent's lease (`agent:<roomId>:<agentId>`); a new runner per term
+ * starts from the stored checkpoint.
+ */
+interface AgentSlot {
+  registration: AgentRegistration
+  spec: AgentSpec
+  runner: AgentRunner | undefined
+  keeper: LeaseKeeper | undefined
+  /** The runner being stopped after the lease was lost. */
+  stopping: Promise<void> | undefined
+}
+
+/**
  * Agents registered in rooms and their runners (one per agent and room in this instance), and thread
  * assignment. `post` is postMessage with delivery, so replies reach the room's bound platforms.
  */
 export function agentsApi(
   ctx: Context,
   post: (attrs: { roomId: string; senderId: string; role: 'assistant'; content: ContentBlock[]; threadId?: string; replyToId?: string; metadata: Record<string, unknown> },
-    options: CommandOptions & { deliver?: boolean }, previews?: Record<string, string>) => Promise<{ message: Message }>,
+    options: CommandOptions & { deliver?: boolean }, previews?: Record<string, string>, fence?: LeaseFence) => Promise<{ message: Message }>,
   options: AgentsOptions,
   onError: (error: unknown, where: string) => void,
+  leasing?: Leasing,
 ) {
   const store = ctx.store as Store
   const maxAgentTurns = options.maxAgentTurns ?? 3
-  const runners = new Map<string, AgentRunner>()
+  const slots = new Map<string, AgentSlot>()
   let started = false
   const key = (roomId: string, agentId: string) => `${roomId}\u0000${agentId}`
 
@@ -59,22 +76,68 @@ export function agentsApi(
     maxAgentTurns,
     onError,
     post: async (m: { roomId: string; senderId: string; content: ContentBlock[]; threadId?: string; replyToId?: string; agentId: string }, causationId: string,
-      previews?: Record<string, string>) => {
+      previews?: Record<string, string>, fence?: LeaseFence) => {
       const { agentId, ...rest } = m
-      return (await post({ ...rest, role: 'assistant', metadata: { agentId } }, { causationId, deliver: true }, previews)).message
+      return (await post({ ...rest, role: 'assistant', metadata: { agentId } }, { causationId, deliver: true }, previews, fence)).message
     },
     ...(ctx.outbound === undefined ? {} : { liveRoutes: ctx.outbound.liveRoutes }),
   }
 
-  async function startRunner(runner: AgentRunner): Promise<void> {
-    const k = key(runner.registration.roomId, runner.registration.agentId)
-    runners.set(k, runner)
-    try {
-      await runner.start()
-    } catch (error) {
-      if (runners.get(k) === runner) runners.delete(k)
-      throw error
+  /** Starts the slot's runner: at once without leases, else whenever this process holds the agent's lease. */
+  async function startSlot(slot: AgentSlot): Promise<void> {
+    const { registration, spec } = slot
+    const k = key(registration.roomId, registration.agentId)
+    slots.set(k, slot)
+    if (leasing === undefined) {
+      const runner = new AgentRunner(deps, registration, spec)
+      slot.runner = runner
+      try {
+        await runner.start()
+      } catch (error) {
+        if (slots.get(k) === slot) slots.delete(k)
+        throw error
+      }
+      return
     }
+    const keeper = leasing.keeper(runnerName(registration.roomId, registration.agentId), {
+      onAcquired: async (lease) => {
+        await slot.stopping
+        if (slots.get(k) !== slot || !started) return
+        const runner = new AgentRunner(deps, registration, spec, { fence: { name: lease.name, generation: lease.generation }, holds: () => keeper.holds() })
+        slot.runner = runner
+        try {
+          await runner.start()
+        } catch (error) {
+          slot.runner = undefined
+          throw error
+        }
+      },
+      // Lost: handlers are aborted at once (no drain); what they did not finish runs again on the next holder.
+      onLost: () => (slot.stopping = stopRunner(slot, 0)),
+    })
+    slot.keeper = keeper
+    await keeper.start()
+  }
+
+  async function stopRunner(slot: AgentSlot, drainMs?: number): Promise<void> {
+    const runner = slot.runner
+    slot.runner = undefined
+    await runner?.stop(drainMs)
+  }
+
+  /** Stops the slot's runner (handlers get up to `drainMs`), then releases its lease for another process. */
+  async function stopSlot(slot: AgentSlot, drainMs?: number): Promise<void> {
+    await slot.stopping
+    await stopRunner(slot, drainMs)
+    await slot.keeper?.stop()
+  }
+
+  const running = (slot: AgentSlot | undefined) => slot?.runner !== undefined && (slot.keeper === undefined || slot.keeper.holds())
+
+  /** Who holds each agent lease of the room, by lease name (nothing with leases off). */
+  async function holdersOf(roomId: string): Promise<Map<string, string>> {
+    if (leasing === undefined) return new Map()
+    return new Map((await leasing.store.listLeases(runnerName(roomId, ''))).map((l) => [l.name, l.holder]))
   }
 
   async function requireThread(roomId: string, threadId: string): Promise<Thread> {
@@ -85,11 +148,16 @@ export function agentsApi(
     return thread
   }
 
-  function info(r: AgentRegistration): AgentInfo {
-    const out: AgentInfo = { agentId: r.agentId, roomId: r.roomId, participantId: r.participantId, trigger: r.trigger, running: runners.has(key(r.roomId, r.agentId)) }
+  function info(r: AgentRegistration, holders: Map<string, string>): AgentInfo {
+    const slot = slots.get(key(r.roomId, r.agentId))
+    const out: AgentInfo = { agentId: r.agentId, roomId: r.roomId, participantId: r.participantId, trigger: r.trigger, running: running(slot) }
     if (r.name !== undefined) out.name = r.name
     if (r.mentionHandles !== undefined) out.mentionHandles = r.mentionHandles
     if (r.respondToAgents) out.respondToAgents = true
+    if (leasing !== undefined) {
+      // Ours while we run it; else read from the store (another process, or none between holders).
+      out.leaseHolder = slot?.keeper?.holds() ? leasing.holder : holders.get(runnerName(r.roomId, r.agentId)) ?? null
+    }
     return out
   }
 
@@ -143,12 +211,12 @@ export function agentsApi(
           ...(s.respondToAgents ? { respondToAgents: true } : {}),
         }
         const saved = await store.putAgentRegistration(registration)
-        const previous = runners.get(key(roomId, s.id))
-        if (previous) await previous.stop()
-        const runner = new AgentRunner(deps, saved, s)
-        if (started) await startRunner(runner)
-        else runners.set(key(roomId, s.id), runner)
-        return info(saved)
+        const previous = slots.get(key(roomId, s.id))
+        if (previous) await stopSlot(previous)
+        const slot: AgentSlot = { registration: saved, spec: s, runner: undefined, keeper: undefined, stopping: undefined }
+        if (started) await startSlot(slot)
+        else slots.set(key(roomId, s.id), slot)
+        return info(saved, await holdersOf(roomId))
       },
 
       /** Stops the agent's runner, forgets its registration and checkpoint, and removes it from the room. Resolves whether it was registered. */
@@ -156,9 +224,9 @@ export function agentsApi(
         requireId(roomId, 'roomId')
         requireId(agentId, 'agentId')
         const k = key(roomId, agentId)
-        const runner = runners.get(k)
-        runners.delete(k)
-        await runner?.stop()
+        const slot = slots.get(k)
+        slots.delete(k)
+        if (slot) await stopSlot(slot)
         const registration = await store.getAgentRegistration(roomId, agentId)
         const deleted = await store.deleteAgentRegistration(roomId, agentId)
         await store.deleteSubscriptionCheckpoint(runnerName(roomId, agentId))
@@ -171,10 +239,14 @@ export function agentsApi(
         return deleted
       },
 
-      /** The room's registered agents (from the store, so also those registered by other processes), by agent id. */
+      /**
+       * The room's registered agents (from the store, so also those registered by other processes), by
+       * agent id; `running` says whether this process runs it now, `leaseHolder` which process does.
+       */
       async listAgents(roomId: string): Promise<AgentInfo[]> {
         requireId(roomId, 'roomId')
-        return (await store.listAgentRegistrations(roomId)).map(info)
+        const [registrations, holders] = await Promise.all([store.listAgentRegistrations(roomId), holdersOf(roomId)])
+        return registrations.map((r) => info(r, holders))
       },
 
       /** Assigns a thread of the room to an agent registered there (`thread.assigned`); NOT_FOUND otherwise. */
@@ -203,17 +275,17 @@ export function agentsApi(
     /** Starts the runners of agents registered before `start()`. */
     async start(): Promise<void> {
       started = true
-      for (const runner of [...runners.values()]) {
-        await startRunner(runner).catch((error: unknown) => onError(error, `agent ${runner.registration.agentId} could not start`))
+      for (const slot of [...slots.values()]) {
+        await startSlot(slot).catch((error: unknown) => onError(error, `agent ${slot.registration.agentId} could not start`))
       }
     },
 
-    /** Stops every runner (handlers get up to `drainMs` to finish), storing checkpoints. */
+    /** Stops every runner (handlers get up to `drainMs` to finish), storing checkpoints, then releases their leases. */
     async stop(drainMs?: number): Promise<void> {
       started = false
-      const all = [...runners.values()]
-      runners.clear()
-      await Promise.allSettled(all.map((r) => r.stop(drainMs)))
+      const all = [...slots.values()]
+      slots.clear()
+      await Promise.allSettled(all.map((slot) => stopSlot(slot, drainMs)))
     },
   }
 }

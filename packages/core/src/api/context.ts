@@ -1,4 +1,5 @@
 import type { JournalWrite } from '../contracts/journal.js'
+import type { LeaseFence } from '../contracts/leases.js'
 import type { Signal } from '../contracts/signal-bus.js'
 import type { MessagingStore } from '../contracts/store.js'
 import { newId } from '../ids.js'
@@ -44,6 +45,8 @@ export function signalContext(options: CommandOptions | undefined): SignalContex
 export class Journal<R> implements JournalWrite<R> {
   drafts: readonly Signal[] = []
   firstPosition?: number
+  /** The lease term the write is made under (see `JournalWrite.fence`). */
+  fence?: LeaseFence
   constructor(private readonly build: (result: R) => readonly Signal[]) {}
   signals(result: R): readonly Signal[] {
     this.drafts = this.build(result)
@@ -51,8 +54,11 @@ export class Journal<R> implements JournalWrite<R> {
   }
 }
 
-export function journal<R>(build: (result: R) => readonly Signal[]): Journal<R> {
-  return new Journal(build)
+/** `fence`: the write is refused once that lease term is superseded (see `JournalWrite.fence`). */
+export function journal<R>(build: (result: R) => readonly Signal[], fence?: LeaseFence): Journal<R> {
+  const j = new Journal(build)
+  if (fence !== undefined) j.fence = fence
+  return j
 }
 
 /** What {@link emit} reads of a {@link Journal}, whatever its result type. */
@@ -77,8 +83,8 @@ export function emit(ctx: Context, j: Emittable): Signal[] {
 }
 
 /** Appends signals that announce no stored change (custom room events, status changes) and emits them. */
-export async function appendAndEmit(ctx: Context, signals: readonly Signal[]): Promise<Signal[]> {
-  const j = journal<void>(() => signals)
+export async function appendAndEmit(ctx: Context, signals: readonly Signal[], fence?: LeaseFence): Promise<Signal[]> {
+  const j = journal<void>(() => signals, fence)
   await ctx.store.appendSignals(j)
   return emit(ctx, j)
 }

@@ -19,6 +19,7 @@ import { SignalTypes } from '../signals/types.js'
 import { parse, requireId } from '../validate.js'
 import { emit, journal, signalContext, type CommandOptions, type Context, type Emittable } from './context.js'
 import type { CommitMessageResult } from '../contracts/runtime-store.js'
+import type { LeaseFence } from '../contracts/leases.js'
 
 const TimelineOptionsSchema = z.strictObject({
   limit: z.number().int().min(1).max(1000).default(50),
@@ -254,13 +255,14 @@ export function messagesApi(ctx: Context) {
     /**
      * Internal (not part of the public API): postMessage with `previews`, platform messages already
      * showing the message by conversation key (a streamed agent reply); their first deliveries edit them.
+     * `fence`: the lease term of the agent runner posting it; the commit is refused once superseded.
      */
-    postWithPreviews(attrs: MessageInput, options: CommandOptions & { deliver?: boolean }, previews?: Record<string, string>): Promise<PostMessageResult> {
-      return post(attrs, options, previews)
+    postWithPreviews(attrs: MessageInput, options: CommandOptions & { deliver?: boolean }, previews?: Record<string, string>, fence?: LeaseFence): Promise<PostMessageResult> {
+      return post(attrs, options, previews, fence)
     },
   }
 
-  async function post(attrs: MessageInput, options: CommandOptions & { deliver?: boolean }, previews?: Record<string, string>): Promise<PostMessageResult> {
+  async function post(attrs: MessageInput, options: CommandOptions & { deliver?: boolean }, previews?: Record<string, string>, fence?: LeaseFence): Promise<PostMessageResult> {
       const message = makeMessage(parse(MessageInputSchema, attrs, 'message'))
       // Into a room with platforms a posted message goes out by the routing policy unless the caller opts out.
       const outbound = options.deliver !== false ? ctx.outbound : undefined
@@ -287,11 +289,11 @@ export function messagesApi(ctx: Context) {
       const deliveries = outbound === undefined ? [] : await outbound.plan(message, previews)
       const planned = deliveries.length
       if (planned === 0) {
-        const inserted = journal<Message>(signalsOf)
+        const inserted = journal<Message>(signalsOf, fence)
         written = await store.insertMessage(message, inserted)
         j = inserted
       } else {
-        const committed = journal<CommitMessageResult>((r) => (r.status === 'created' ? signalsOf(r.message) : []))
+        const committed = journal<CommitMessageResult>((r) => (r.status === 'created' ? signalsOf(r.message) : []), fence)
         written = await outbound!.commit(message, deliveries, committed)
         j = committed
       }

@@ -1,5 +1,6 @@
 import type { Context } from '../api/context.js'
 import { appendAndEmit, signalContext } from '../api/context.js'
+import type { LeaseFence } from '../contracts/leases.js'
 import type { InboundEvent, ListenerHandle, PlatformAdapter } from '../contracts/platform-adapter.js'
 import type { MessagingStore } from '../contracts/store.js'
 import { nowIso } from '../ids.js'
@@ -7,9 +8,11 @@ import type { BridgeConfig } from '../model.js'
 import { backoffMs } from '../outbound/rate-limit.js'
 import { SignalTypes } from '../signals/types.js'
 import { errorReporter } from '../redact.js'
+import type { LeaseKeeper, Leasing } from '../leases.js'
 import type { AdapterRegistry } from './registry.js'
 
-export type BridgeState = 'starting' | 'running' | 'backoff' | 'stopped' | 'failed'
+/** `standby`: another process holds the bridge's lease and runs its listener (this one takes over if that one goes). */
+export type BridgeState = 'starting' | 'running' | 'backoff' | 'standby' | 'stopped' | 'failed'
 
 export interface BridgeStatus {
   bridgeId: string
@@ -22,6 +25,8 @@ export interface BridgeStatus {
   lastOutboundAt: string | null
   lastError: string | null
   restarts: number
+  /** Who holds the bridge's lease (`bridge:<bridgeId>`) and so runs its listener: this process or another; null when none does or leases are off. */
+  leaseHolder: string | null
 }
 
 export interface BridgeWorkerOptions {
@@ -38,9 +43,14 @@ interface Worker {
   config: BridgeConfig
   status: BridgeStatus
   handle: ListenerHandle | undefined
+  /** The current listener term's; a new one per lease term. */
   abort: AbortController
   timer: NodeJS.Timeout | undefined
   failures: number
+  /** With leases: the bridge's lease keeper; the listener runs only while it holds the lease. */
+  keeper: LeaseKeeper | undefined
+  /** The listener being stopped after the lease was lost. */
+  standingDown: Promise<void> | undefined
 }
 
 /** Whether a bridge should run a listener: its adapter has one and its ingress mode is not plain webhooks. */
@@ -66,9 +76,11 @@ export class BridgeWorkers {
     private readonly ctx: Context,
     private readonly store: MessagingStore,
     private readonly registry: AdapterRegistry,
-    private readonly ingest: (config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent) => Promise<unknown>,
+    private readonly ingest: (config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent, fence?: LeaseFence) => Promise<unknown>,
     private readonly options: BridgeWorkerOptions = {},
     private readonly onError: (error: unknown, where: string) => void = errorReporter(undefined, () => registry.secrets()),
+    /** With leases, each listener runs on one process at a time: the holder of `bridge:<bridgeId>`. */
+    private readonly leasing?: Leasing,
   ) {}
 
   async start(): Promise<void> {
@@ -108,7 +120,10 @@ export class BridgeWorkers {
         this.record(config, { state: 'stopped', listenerCount: 0 })
         continue
       }
-      if (worker && worker.config.revision === config.revision) continue
+      if (worker && worker.config.revision === config.revision) {
+        worker.keeper?.poke()
+        continue
+      }
       if (worker) await this.stopWorker(config.id, 'stopped')
       this.launch(config, adapter)
     }
@@ -118,29 +133,69 @@ export class BridgeWorkers {
 
   private launch(config: BridgeConfig, adapter: PlatformAdapter & Required<Pick<PlatformAdapter, 'startListener'>>): void {
     const status = this.record(config, { state: 'starting', listenerCount: 0 })
-    const worker: Worker = { config, status, handle: undefined, abort: new AbortController(), timer: undefined, failures: 0 }
+    const worker: Worker = { config, status, handle: undefined, abort: new AbortController(), timer: undefined, failures: 0, keeper: undefined, standingDown: undefined }
     this.workers.set(config.id, worker)
-    void this.run(worker, adapter)
+    if (this.leasing === undefined) {
+      void this.run(worker, adapter, worker.abort)
+      return
+    }
+    const current = () => this.workers.get(config.id) === worker
+    const keeper = this.leasing.keeper(`bridge:${config.id}`, {
+      onAcquired: async (lease) => {
+        await worker.standingDown
+        if (!current()) return
+        worker.abort = new AbortController()
+        worker.failures = 0
+        this.update(config.id, { state: 'starting', leaseHolder: lease.holder })
+        void this.run(worker, adapter, worker.abort, { name: lease.name, generation: lease.generation })
+      },
+      onLost: (reason) => (worker.standingDown = this.standDown(worker, reason)),
+    })
+    worker.keeper = keeper
+    void keeper.start().then(() => {
+      if (current() && !keeper.holds()) this.update(config.id, { state: 'standby', listenerCount: 0 })
+    })
   }
 
-  private async run(worker: Worker, adapter: PlatformAdapter & Required<Pick<PlatformAdapter, 'startListener'>>): Promise<void> {
-    const { config } = worker
+  /** The lease was lost (or may run out before a renewal gets through): the listener stops at once. */
+  private async standDown(worker: Worker, reason: string): Promise<void> {
+    worker.abort.abort()
+    clearTimeout(worker.timer)
+    const handle = worker.handle
+    worker.handle = undefined
     try {
-      const signal = worker.abort.signal
-      worker.handle = await adapter.startListener(this.registry.context(config), {
+      await handle?.stop()
+    } catch {
+      // a listener that fails to stop is gone either way
+    }
+    if (this.workers.get(worker.config.id) === worker) {
+      this.update(worker.config.id, { state: 'standby', listenerCount: 0, leaseHolder: null, lastError: `lease lost: ${reason}` })
+    }
+  }
+
+  /**
+   * Runs the listener of one term (`abort`: the term's; with leases, `fence` is the lease term its
+   * ingests are made under, so a process that lost the lease can no longer commit what it receives).
+   */
+  private async run(worker: Worker, adapter: PlatformAdapter & Required<Pick<PlatformAdapter, 'startListener'>>, abort: AbortController, fence?: LeaseFence): Promise<void> {
+    const { config } = worker
+    const signal = abort.signal
+    try {
+      const handle = await adapter.startListener(this.registry.context(config), {
         signal,
         ingest: async (event) => {
           this.touch(config.id, 'lastIngressAt')
-          return this.ingest(config, adapter, event)
+          return this.ingest(config, adapter, event, fence)
         },
       })
       if (signal.aborted) {
-        await worker.handle.stop()
+        await handle.stop()
         return
       }
+      worker.handle = handle
       worker.failures = 0
       this.update(config.id, { state: 'running', listenerCount: 1 })
-      const closed = worker.handle.closed
+      const closed = handle.closed
       if (closed) {
         await closed.then(
           () => { if (!signal.aborted) throw new Error('listener stopped by itself') },
@@ -148,7 +203,7 @@ export class BridgeWorkers {
         )
       }
     } catch (error) {
-      if (worker.abort.signal.aborted || this.workers.get(config.id) !== worker) return
+      if (signal.aborted || this.workers.get(config.id) !== worker) return
       worker.failures++
       const restarts = (this.statuses.get(config.id)?.restarts ?? 0) + 1
       // Status and its bridge.status_changed signal are shown to operators: no credential in them.
@@ -160,9 +215,9 @@ export class BridgeWorkers {
       this.update(config.id, { state: 'backoff', listenerCount: 0, lastError, restarts })
       const delay = backoffMs(worker.failures, this.options.restartBaseMs ?? 500, this.options.restartMaxMs ?? 30_000)
       worker.timer = setTimeout(() => {
-        if (this.workers.get(config.id) !== worker || worker.abort.signal.aborted) return
+        if (this.workers.get(config.id) !== worker || signal.aborted) return
         this.update(config.id, { state: 'starting' })
-        void this.run(worker, adapter)
+        void this.run(worker, adapter, abort, fence)
       }, delay)
       worker.timer.unref?.()
     }
@@ -179,7 +234,10 @@ export class BridgeWorkers {
     } catch {
       // a listener that fails to stop is gone either way
     }
-    this.update(bridgeId, { state, listenerCount: 0 })
+    await worker.standingDown
+    // Released once the listener stopped: another process takes it at its next attempt.
+    await worker.keeper?.stop()
+    this.update(bridgeId, { state, listenerCount: 0, leaseHolder: null })
   }
 
   /** Notes activity on a bridge (ingress from webhooks too, outbound from the delivery worker). */
@@ -201,6 +259,7 @@ export class BridgeWorkers {
       lastOutboundAt: previous?.lastOutboundAt ?? null,
       lastError: previous?.lastError ?? null,
       restarts: previous?.restarts ?? 0,
+      leaseHolder: previous?.leaseHolder ?? null,
       ...patch,
     }
     this.statuses.set(config.id, status)
@@ -230,6 +289,21 @@ export class BridgeWorkers {
 
   list(): BridgeStatus[] {
     return [...this.statuses.values()].map((s) => ({ ...s })).sort((a, b) => a.bridgeId.localeCompare(b.bridgeId))
+  }
+
+  /**
+   * Reads who holds each bridge's lease (another process, for a bridge on standby here) into the
+   * statuses; with leases off, nothing to do.
+   */
+  async readLeaseHolders(): Promise<void> {
+    if (this.leasing === undefined) return
+    const holders = new Map((await this.leasing.store.listLeases('bridge:')).map((l) => [l.name.slice('bridge:'.length), l.holder]))
+    for (const [bridgeId, status] of this.statuses) {
+      const worker = this.workers.get(bridgeId)
+      // Ours while we run it; read from the store while another process does (or none, between holders).
+      if (worker?.keeper?.holds()) status.leaseHolder = this.leasing.holder
+      else status.leaseHolder = holders.get(bridgeId) ?? null
+    }
   }
 
   running(): BridgeStatus[] {

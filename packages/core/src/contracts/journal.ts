@@ -1,3 +1,4 @@
+import type { LeaseFence } from './leases.js'
 import type { Signal } from './signal-bus.js'
 
 /**
@@ -13,6 +14,12 @@ import type { Signal } from './signal-bus.js'
 export interface JournalWrite<R = unknown> {
   signals(result: R): readonly Signal[] | Promise<readonly Signal[]>
   firstPosition?: number
+  /**
+   * The lease term the write is made under (a listener's ingest, an agent's reply): a store with leases
+   * MUST refuse the write with CONFLICT, writing nothing, once that lease has another generation (see
+   * `LeaseStore`). Unset: not fenced.
+   */
+  fence?: LeaseFence
 }
 
 /** A committed journal entry: the signal, carrying its position. */
@@ -37,6 +44,15 @@ export interface JournalHead {
   position: number
   /** Every position up to this one was pruned (0 when nothing was). Reads after an older position are `CURSOR_EXPIRED`. */
   prunedThrough: number
+}
+
+/** A durable subscription's stored checkpoint. */
+export interface SubscriptionCheckpoint {
+  name: string
+  /** The last position its handler finished. */
+  position: number
+  /** When it was last saved (ISO). */
+  updatedAt: string
 }
 
 /**
@@ -66,8 +82,48 @@ export interface JournalStore {
 
   /** The stored checkpoint of a durable subscription: the last position its handler finished, or null. */
   getSubscriptionCheckpoint(name: string): Promise<number | null>
-  /** Stores a durable subscription's checkpoint (a lower position than the stored one is ignored). */
-  saveSubscriptionCheckpoint(name: string, position: number, now: string): Promise<void>
+  /**
+   * Stores a durable subscription's checkpoint (a lower position than the stored one is ignored). With
+   * `fence`, a store with leases refuses it (CONFLICT) once that lease has another generation.
+   */
+  saveSubscriptionCheckpoint(name: string, position: number, now: string, fence?: LeaseFence): Promise<void>
+  /** Every stored checkpoint, ordered by name (monitoring: how far each durable subscription is behind the head). */
+  listSubscriptionCheckpoints(): Promise<SubscriptionCheckpoint[]>
   /** Forgets a durable subscription's checkpoint; resolves whether there was one. */
   deleteSubscriptionCheckpoint(name: string): Promise<boolean>
+
+  /**
+   * Optional: calls `onAppended` soon after any process (this one included) committed journal entries,
+   * so readers learn of other processes' commits without polling (store-postgres: LISTEN/NOTIFY).
+   *
+   * A wake-up is a hint, not data: the reader still reads the journal by position, so a spurious or
+   * coalesced call costs a read and a lost one costs only latency (readers keep a slow poll as a
+   * backstop). A store MUST call `onAppended` once whenever the watch (re)connects, `head` unset, since
+   * entries may have been committed while it was not listening; it MUST NOT call it after `close()`
+   * resolved, and it MUST NOT throw into the caller (failures go to `options.onError`, and the store keeps
+   * trying to reconnect until closed). `stop()` closes every watch.
+   */
+  watchJournal?(onAppended: (appended: JournalAppended) => void, options?: JournalWatchOptions): JournalWatch
+}
+
+/** What a journal watch reports (see {@link JournalStore.watchJournal}). */
+export interface JournalAppended {
+  /** The journal head after the commit, when known; unset: unknown (read `journalHead()`). */
+  head?: number
+  /**
+   * The commit was made through this very store object (its own connections). Whoever wrote through it
+   * usually already has the signals, so a reader may wait a moment before reading the journal for them.
+   */
+  local?: boolean
+}
+
+export interface JournalWatchOptions {
+  /** Where connection losses and failed reconnects are reported (the watch goes on trying). */
+  onError?: (error: unknown) => void
+}
+
+/** A running journal watch. */
+export interface JournalWatch {
+  /** Stops the watch; no callback runs after it resolves. */
+  close(): Promise<void>
 }

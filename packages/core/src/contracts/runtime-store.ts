@@ -1,5 +1,6 @@
 import type { ContentBlock, Message, Page, RoomMember } from '../model.js'
 import type { JournalWrite } from './journal.js'
+import type { LeaseStore } from './leases.js'
 
 export const DeliveryStatuses = ['pending', 'sending', 'retrying', 'sent', 'failed', 'dead_lettered'] as const
 
@@ -97,6 +98,17 @@ export type CommitMessageResult =
   | { status: 'created'; message: Message; memberAdded: boolean }
   | { status: 'duplicate'; messageId: string | null }
 
+/** The statuses of a delivery still to be sent: waiting (`pending`, `retrying`) or leased (`sending`). */
+export type OpenDeliveryStatus = Extract<DeliveryStatus, 'pending' | 'sending' | 'retrying'>
+
+/** Counts of the outbox and the dead letters, for monitoring (read-only; see `RuntimeStore.outboxStats`). */
+export interface OutboxStats {
+  /** Unfinished deliveries per bridge and status; a pair with none is left out. */
+  deliveries: Array<{ bridgeId: string; status: OpenDeliveryStatus; count: number; oldestInsertedAt: string }>
+  /** Dead letters per bridge and status; a pair with none is left out. */
+  deadLetters: Array<{ bridgeId: string; status: DeadLetterStatus; count: number }>
+}
+
 export interface ClaimDeliveriesOptions {
   now: string
   limit: number
@@ -111,8 +123,11 @@ export interface ClaimDeliveriesOptions {
  * The part of the store the bridge runtime uses: atomic message commits with dedupe and outbox, the
  * outbox itself, dead letters and ingress subscriptions. Same rules as MessagingStore (copies out,
  * CONFLICT on unique keys).
+ *
+ * Optionally also named leases with fencing ({@link LeaseStore}; store-memory, store-sqlite and
+ * store-postgres have them): with them, listeners and agent runners run on one process at a time.
  */
-export interface RuntimeStore {
+export interface RuntimeStore extends Partial<LeaseStore> {
   /**
    * In one transaction: claims `dedupe.key` (if given), inserts the message, records `member` and
    * enqueues `deliveries`. If the key is claimed already, writes nothing and resolves `duplicate` with
@@ -151,6 +166,13 @@ export interface RuntimeStore {
   saveDeadLetter(deadLetter: DeadLetter): Promise<DeadLetter>
   /** Deletes dead letters (of a status, inserted before a time); resolves how many. */
   purgeDeadLetters(options: { status?: DeadLetterStatus; insertedBefore?: string }): Promise<number>
+
+  /**
+   * Counts unfinished deliveries (pending, sending, retrying) and dead letters, grouped by bridge and
+   * status, for metrics scraped every few seconds. Read-only. Its cost MUST follow the number of
+   * unfinished deliveries and dead letters, not the outbox's delivered history.
+   */
+  outboxStats(): Promise<OutboxStats>
 
   /** Inserts or replaces by (bridgeId, id). */
   putIngressSubscription(subscription: StoredIngressSubscription): Promise<StoredIngressSubscription>

@@ -4,6 +4,7 @@ import type { SignalContext } from '../signals/factory.js'
 import type { AdapterRegistry } from '../bridge/registry.js'
 import type { BridgeContext, InboundEvent, PlatformAdapter } from '../contracts/platform-adapter.js'
 import type { CommitMessageResult, RuntimeStore } from '../contracts/runtime-store.js'
+import type { LeaseFence } from '../contracts/leases.js'
 import type { Signal, SignalData } from '../contracts/signal-bus.js'
 import type { MessagingStore, UpdateResult } from '../contracts/store.js'
 import { ValidationError } from '../errors.js'
@@ -70,7 +71,7 @@ export function createIngestPipeline(
     })
   }
 
-  async function ingestMessage(config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent, key: string, causationId?: string): Promise<IngestOutcome> {
+  async function ingestMessage(config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent, key: string, causationId?: string, fence?: LeaseFence): Promise<IngestOutcome> {
     const channel = adapter.channel
     const bridgeId = config.id
     const bridge = options.verifySender || options.gating || options.moderation ? { bridgeId, options: config.options } : undefined
@@ -96,7 +97,7 @@ export function createIngestPipeline(
       if (event.chatTitle !== undefined) roomCandidate.name = event.chatTitle
       const j = journal<{ room: Room; created: boolean }>((r) => r.created
         ? [ctx.makeSignal(SignalTypes.roomCreated, r.room.id, { roomId: r.room.id, bridgeId, channel, externalRoomId, room: r.room }, sc)]
-        : [])
+        : [], fence)
       ;({ room } = await store.getOrCreateRoomByBinding(roomCandidate, {
         id: newId('binding'), roomId: roomCandidate.id, channel, bridgeId, externalRoomId: event.externalRoomId,
         direction: 'both', enabled: true, insertedAt: now,
@@ -110,7 +111,7 @@ export function createIngestPipeline(
       const roomId = room.id
       const j = journal<{ thread: Thread; created: boolean }>((r) => r.created
         ? [ctx.makeSignal(SignalTypes.threadCreated, roomId, { roomId, bridgeId, channel, externalRoomId, threadId: r.thread.id, thread: r.thread }, sc)]
-        : [])
+        : [], fence)
       thread = (await store.getOrCreateThread({
         id: newId('thread'), roomId: room.id, externalThreadId: event.externalThreadId, rootExternalMessageId: event.externalThreadId,
         deliveryExternalRoomId: event.externalRoomId, status: 'active', metadata: { channel, bridgeId }, insertedAt: now, updatedAt: now,
@@ -163,7 +164,7 @@ export function createIngestPipeline(
     message.insertedAt = now
     message.updatedAt = now
     // An @mention of exactly one agent registered in the room opens a thread on this message for it.
-    const agentThread = thread === undefined && mentions.length > 0 ? await openAgentThread(config, adapter, event, message, mentions, sc) : undefined
+    const agentThread = thread === undefined && mentions.length > 0 ? await openAgentThread(config, adapter, event, message, mentions, sc, fence) : undefined
 
     const cachedPolicy = cache.cachedRoutingPolicy(room.id)
     const policy = cachedPolicy !== undefined ? cachedPolicy : await cache.routingPolicy(room.id)
@@ -203,7 +204,7 @@ export function createIngestPipeline(
       signals.push(added, ctx.makeSignal(SignalTypes.messageReceived, roomId, data, caused))
       if (thread) signals.push(ctx.makeSignal(SignalTypes.threadReplyAdded, roomId, data, caused))
       return signals
-    })
+    }, fence)
     const written = await store.commitMessage({
       message,
       dedupe: { key, now, expiresAt: dedupeExpiry(now) },
@@ -229,7 +230,8 @@ export function createIngestPipeline(
    * keyed by their root message (Slack) the thread's external id is the message's; a platform that
    * opens threads explicitly (Discord) gets its thread after the commit ({@link platformThread}).
    */
-  async function openAgentThread(config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent, message: Message, mentions: string[], sc: SignalContext): Promise<Thread | undefined> {
+  async function openAgentThread(config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent, message: Message, mentions: string[], sc: SignalContext,
+    fence?: LeaseFence): Promise<Thread | undefined> {
     const wanted = new Set(mentions.map((m) => m.toLowerCase()))
     const agents = (await store.listAgentRegistrations(message.roomId))
       .filter((r) => (r.mentionHandles ?? []).some((h) => wanted.has(h.toLowerCase())))
@@ -246,7 +248,7 @@ export function createIngestPipeline(
     const j = journal<{ thread: Thread; created: boolean }>((r) => r.created
       ? [ctx.makeSignal(SignalTypes.threadCreated, roomId, { ...ids, threadId: r.thread.id, thread: r.thread }, sc),
         ctx.makeSignal(SignalTypes.threadAssigned, roomId, { roomId, threadId: r.thread.id, agentId: agent.agentId, thread: r.thread }, sc)]
-      : [])
+      : [], fence)
     const { thread } = await store.getOrCreateThread(candidate, j)
     emit(ctx, j)
     return thread
@@ -273,15 +275,15 @@ export function createIngestPipeline(
    * after a later removal does not come back. The id is recorded after the change is applied, so a
    * crash in between makes the retry apply it again (changes are idempotent) instead of losing it.
    */
-  async function ingestChange(config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent, causationId?: string): Promise<IngestOutcome> {
-    if (event.eventId === undefined) return applyChange(config, adapter, event, causationId)
+  async function ingestChange(config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent, causationId?: string, fence?: LeaseFence): Promise<IngestOutcome> {
+    if (event.eventId === undefined) return applyChange(config, adapter, event, causationId, fence)
     const key = compositeKey('event', adapter.channel, config.id, event.eventId)
     // A claim that expires as it is made only asks whether a live one exists (an expired claim is free).
     const asOf = nowIso()
     if (!(await store.claimDedupeKey(key, { now: asOf, expiresAt: asOf }))) {
       return { status: 'duplicate', reason: 'already applied' }
     }
-    const outcome = await applyChange(config, adapter, event, causationId)
+    const outcome = await applyChange(config, adapter, event, causationId, fence)
     // Not for an unknown message: its retry may find the message once that has been ingested.
     if (outcome.reason !== 'unknown_message') {
       const now = nowIso()
@@ -296,7 +298,7 @@ export function createIngestPipeline(
     return delivery === null ? null : store.getMessage(delivery.messageId)
   }
 
-  async function applyChange(config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent, causationId?: string): Promise<IngestOutcome> {
+  async function applyChange(config: BridgeConfig, adapter: PlatformAdapter, event: InboundEvent, causationId?: string, fence?: LeaseFence): Promise<IngestOutcome> {
     const channel = adapter.channel
     // A reaction may be on our copy of a message that came from elsewhere (sent there by the outbox);
     // edits and deletes apply only to the message's own platform message (a copy is ours, not its author's).
@@ -316,7 +318,7 @@ export function createIngestPipeline(
       const j = journal<UpdateResult<Message> | null>((r) => (r?.changed
         ? [ctx.makeSignal(added ? SignalTypes.messageReactionAdded : SignalTypes.messageReactionRemoved, target.roomId,
           { ...ids, participantId: participant.id, reaction: emoji, message: r.record }, sc)]
-        : []))
+        : []), fence)
       const written = await store.updateMessage(target.id, (m) => {
         const list = m.reactions[emoji] ?? []
         if (added === list.includes(participant.id)) return undefined
@@ -330,14 +332,14 @@ export function createIngestPipeline(
       return { status: 'event', participant, ...(written ? { message: written.record } : {}) }
     }
     if (event.kind === 'delete') {
-      const j = journal<boolean>((deleted) => (deleted ? [ctx.makeSignal(SignalTypes.messageDeleted, target.roomId, { ...ids, externalId: event.externalMessageId }, sc)] : []))
+      const j = journal<boolean>((deleted) => (deleted ? [ctx.makeSignal(SignalTypes.messageDeleted, target.roomId, { ...ids, externalId: event.externalMessageId }, sc)] : []), fence)
       await store.deleteMessage(target.id, j)
       emit(ctx, j)
       return { status: 'event', reason: 'deleted' }
     }
     const now = nowIso()
     let stale = false
-    const j = journal<UpdateResult<Message> | null>((r) => (r?.changed ? [ctx.makeSignal(SignalTypes.messageEdited, target.roomId, { ...ids, message: r.record }, sc)] : []))
+    const j = journal<UpdateResult<Message> | null>((r) => (r?.changed ? [ctx.makeSignal(SignalTypes.messageEdited, target.roomId, { ...ids, message: r.record }, sc)] : []), fence)
     const written = await store.updateMessage(target.id, (m) => {
       // An edit older (by platform time) than the one applied last is a late retry: keep the newer text.
       const editedAt = m.metadata['editedAt']
@@ -353,8 +355,11 @@ export function createIngestPipeline(
   }
 
   return {
-    /** Runs one normalized event through the pipeline. Errors become `{status: 'error'}` outcomes. */
-    async ingest(config: BridgeConfig, adapter: PlatformAdapter, input: InboundEvent, causationId?: string): Promise<IngestOutcome> {
+    /**
+     * Runs one normalized event through the pipeline. Errors become `{status: 'error'}` outcomes. `fence`:
+     * the lease term of the listener that received it; its writes are refused (CONFLICT) once superseded.
+     */
+    async ingest(config: BridgeConfig, adapter: PlatformAdapter, input: InboundEvent, causationId?: string, fence?: LeaseFence): Promise<IngestOutcome> {
       const parsed = isPlainInboundEvent(input) ? VALID : InboundEventSchema.safeParse(input)
       if (!parsed.success) {
         throw new ValidationError(`[core] adapter ${adapter.name} produced an invalid inbound event: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
@@ -363,7 +368,7 @@ export function createIngestPipeline(
       const event = input
       if (event.isSelf) return { status: 'noop', reason: 'self' }
       if (event.kind === 'other') return { status: 'event', reason: 'ignored' }
-      if (event.kind !== 'message' && event.kind !== 'command') return ingestChange(config, adapter, event, causationId)
+      if (event.kind !== 'message' && event.kind !== 'command') return ingestChange(config, adapter, event, causationId, fence)
       const key = dedupeKey(adapter.channel, config.id, event)
       const first = inFlight.get(key)
       if (first) {
@@ -372,7 +377,7 @@ export function createIngestPipeline(
           return { ...prior, status: 'duplicate', reason: 'already ingested' }
         }
       }
-      const run = ingestMessage(config, adapter, event, key, causationId)
+      const run = ingestMessage(config, adapter, event, key, causationId, fence)
       inFlight.set(key, run)
       try {
         return await run

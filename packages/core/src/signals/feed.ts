@@ -1,4 +1,4 @@
-import type { JournalStore } from '../contracts/journal.js'
+import type { JournalAppended, JournalStore, JournalWatch } from '../contracts/journal.js'
 import type { BusSubscription, Signal, SignalBus, SignalHandler, SubscribeOptions, SubscriptionStats } from '../contracts/signal-bus.js'
 import { ConflictError, isMessagingError, MessagingError, ValidationError } from '../errors.js'
 import { newId, nowIso } from '../ids.js'
@@ -13,8 +13,14 @@ export interface SignalFeedOptions {
   pageSize?: number
   /** How long a hole in the positions (a commit seen out of order) may wait before the store is read (default 100 ms). */
   gapMs?: number
-  /** How often the store's journal head is checked for commits made elsewhere (default 1000 ms; 0: never). */
+  /**
+   * How often the store's journal head is checked for commits made elsewhere (0: never). Default 1000 ms,
+   * or 10,000 ms when the store watches its journal (`watchJournal`, e.g. Postgres LISTEN/NOTIFY): the
+   * poll is then only a backstop for a lost wake-up.
+   */
   pollMs?: number
+  /** Use the store's `watchJournal`, when it has one, to learn of other processes' commits at once (default true). */
+  watch?: boolean
   /** Live-only signals (typing) buffered per subscriber; the oldest is dropped past it (default 1000). */
   liveQueueSize?: number
   /** Least time between two checkpoint writes of one durable subscription (default 50 ms). */
@@ -55,6 +61,9 @@ export interface FeedSubscription extends BusSubscription {
 }
 
 const YIELD_EVERY = 256
+const POLL_MS = 1000
+/** The poll when the store's watch wakes the feed: a backstop only. */
+const WATCHED_POLL_MS = 10_000
 const GAP_TYPE = SignalTypes.journalGap
 
 /** The literal start of a pattern, before its first wildcard segment: a pre-filter the store can apply. */
@@ -76,8 +85,11 @@ export function literalPrefix(pattern: string): string {
  * (or starts from an older position) reads the store's journal page by page until it is back in the
  * tail. A hole in the positions (a commit seen out of order, or one made by another process) is filled
  * from the store after `gapMs`; the store's head is also polled every `pollMs` so commits made elsewhere
- * are delivered without a distributed bus. A custom bus is a hint: what it brings is deduplicated by
- * position, and anything it loses is read from the store.
+ * are delivered without a distributed bus. A store that watches its journal (`watchJournal`) wakes the
+ * feed as soon as another process committed: the feed then reads the journal after its head at once
+ * (one read in flight at a time, plus one queued that covers every wake-up arriving meanwhile). A custom
+ * bus or a wake-up is a hint: what a bus brings is deduplicated by position, and anything lost is read
+ * from the store.
  */
 export class SignalFeed {
   private head = 0
@@ -94,8 +106,14 @@ export class SignalFeed {
   private gapTimer: NodeJS.Timeout | undefined
   private pollTimer: NodeJS.Timeout | undefined
   private filling: Promise<void> | undefined
+  /** A fill asked for while one ran: the head to read up to (undefined: ask the store). */
+  private refill: { target: number | undefined } | undefined
+  /** The highest head the store's watch announced. */
+  private announced = 0
+  private watch: JournalWatch | undefined
   private busSub: BusSubscription | undefined
-  private readonly opts: Required<SignalFeedOptions>
+  private readonly opts: Required<Omit<SignalFeedOptions, 'watch'>>
+  private readonly watching: boolean
   private readonly gapSignal: ReturnType<typeof createSignalFactory>
 
   constructor(
@@ -109,7 +127,7 @@ export class SignalFeed {
       tailSize: options.tailSize ?? 10_000,
       pageSize: options.pageSize ?? 500,
       gapMs: options.gapMs ?? 100,
-      pollMs: options.pollMs ?? 1000,
+      pollMs: options.pollMs ?? (options.watch !== false && typeof store.watchJournal === 'function' ? WATCHED_POLL_MS : POLL_MS),
       liveQueueSize: options.liveQueueSize ?? 1000,
       checkpointMs: options.checkpointMs ?? 50,
     }
@@ -118,6 +136,7 @@ export class SignalFeed {
         throw new ValidationError(`journal option ${key} must be a ${key === 'pollMs' ? 'non-negative' : 'positive'} integer`, [{ path: `journal.${key}`, message: String(value) }])
       }
     }
+    this.watching = options.watch !== false && typeof store.watchJournal === 'function'
     this.gapSignal = createSignalFactory(instanceId)
   }
 
@@ -133,6 +152,7 @@ export class SignalFeed {
     this.tail = []
     this.tailStart = 0
     this.tailBase = head.position + 1
+    this.announced = 0
     this.started = true
     this.stopping = false
     if (this.bus) {
@@ -142,6 +162,16 @@ export class SignalFeed {
     if (this.opts.pollMs > 0) {
       this.pollTimer = setInterval(() => this.fill(), this.opts.pollMs)
       this.pollTimer.unref()
+    }
+    // After the head was read: the watch calls back once it listens, and that read covers the commits
+    // made between the two.
+    if (this.watching) {
+      try {
+        this.watch = this.store.watchJournal!((appended) => this.onAppended(appended), { onError: (error) => this.onError(error, 'signal journal watch') })
+      } catch (error) {
+        // The poll still delivers; a store that cannot watch is reported, not fatal.
+        this.onError(error, 'signal journal watch')
+      }
     }
     for (const sub of this.subs.values()) this.begin(sub)
   }
@@ -164,6 +194,10 @@ export class SignalFeed {
     }
     clearInterval(this.pollTimer)
     clearTimeout(this.gapTimer)
+    const watch = this.watch
+    this.watch = undefined
+    await watch?.close().catch((error: unknown) => this.onError(error, 'signal journal watch close'))
+    this.refill = undefined
     if (this.busSub) this.bus!.unsubscribe(this.busSub.id)
     await this.bus?.stop?.()
     const subs = [...this.subs.values()]
@@ -259,16 +293,45 @@ export class SignalFeed {
     if (this.gapTimer !== undefined) return
     this.gapTimer = setTimeout(() => {
       this.gapTimer = undefined
-      if (this.pending.size > 0) this.fill()
+      if (this.pending.size > 0 || this.announced > this.head) this.fill()
     }, this.opts.gapMs)
     this.gapTimer.unref()
   }
 
-  /** Reads what the store committed beyond the known head (holes, other processes' commits). */
-  private fill(): void {
-    if (!this.started || this.filling) return
+  /**
+   * The store's watch saw a commit. Another process's: read the journal now. One made through this
+   * store: its writer hands the signals over itself (`committed`), usually before this wake-up or just
+   * after it, so the journal is read only if they are still missing after `gapMs` (a second instance on
+   * the same store object, a write made on the store directly).
+   */
+  private onAppended({ head, local }: JournalAppended): void {
+    if (!this.started) return
+    if (head !== undefined && head <= this.head) return
+    if (head !== undefined && local === true) {
+      this.announced = Math.max(this.announced, head)
+      this.scheduleGapFill()
+      return
+    }
+    this.fill(head)
+  }
+
+  /**
+   * Reads what the store committed beyond the known head (holes, other processes' commits): up to
+   * `target` when a watch announced it, else up to the head the store reports. While a read runs, further
+   * requests collapse into one that runs after it.
+   */
+  private fill(target?: number): void {
+    if (!this.started) return
+    if (this.filling) {
+      const queued = this.refill
+      this.refill = { target: queued === undefined ? target : queued.target === undefined || target === undefined ? undefined : Math.max(queued.target, target) }
+      return
+    }
     this.filling = (async () => {
-      const head = await this.store.journalHead()
+      // An announced head close by is read directly; otherwise (or far behind) the store says where it is.
+      const head = target !== undefined && target - this.head <= this.opts.tailSize
+        ? { position: target, prunedThrough: 0 }
+        : await this.store.journalHead()
       if (head.position <= this.head) return
       if (head.position - this.head > this.opts.tailSize || head.prunedThrough > this.head) {
         // Far behind: subscribers read the store themselves; the tail restarts at the store's head.
@@ -294,9 +357,17 @@ export class SignalFeed {
           this.wakeAll()
         }
       }
-    })().catch((error: unknown) => this.onError(error, 'signal journal read')).finally(() => {
+    })().catch((error: unknown) => {
+      // An announced head was read past pruned entries (a feed idle for longer than the retention): the
+      // next read asks the store for its head and pruned range.
+      if (target !== undefined && isMessagingError(error, 'CURSOR_EXPIRED')) this.refill = { target: undefined }
+      else this.onError(error, 'signal journal read')
+    }).finally(() => {
       this.filling = undefined
-      if (this.pending.size > 0) this.scheduleGapFill()
+      const again = this.refill
+      this.refill = undefined
+      if (again !== undefined && (again.target === undefined || again.target > this.head)) this.fill(again.target)
+      else if (this.pending.size > 0) this.scheduleGapFill()
     })
   }
 

@@ -8,12 +8,14 @@ import { runtimeCrossHandleCases } from './cross-handle.js'
 import { deadLetterCases } from './dead-letters.js'
 import { deliveryCases } from './deliveries.js'
 import { ingressCases } from './ingress.js'
+import { leaseCases } from './leases.js'
+import { statsCases } from './stats.js'
 
 export type { FullStore, RuntimeStoreConformanceOptions } from './context.js'
 
 /**
  * Registers the `RuntimeStore` conformance suite (atomic commits with dedupe, the outbox and its leases,
- * dead letters, ingress subscriptions) for a store that implements both `MessagingStore` and
+ * dead letters, ingress subscriptions, outbox stats, named leases and fencing) for a store that implements both `MessagingStore` and
  * `RuntimeStore`. Every test gets a fresh store from `options.create()` and disposes of it afterwards.
  */
 export function runtimeStoreConformance(options: RuntimeStoreConformanceOptions): void {
@@ -27,6 +29,8 @@ export function runtimeStoreConformance(options: RuntimeStoreConformanceOptions)
     deliveryCases(ctx)
     deadLetterCases(ctx)
     ingressCases(ctx)
+    statsCases(ctx)
+    leaseCases(ctx)
     cascadeCases(ctx)
     runtimeCopyCases(ctx)
     runtimeCrossHandleCases(ctx)

@@ -698,6 +698,23 @@ export function journalCases(ctx: SuiteContext): void {
         expect(await store.getSubscriptionCheckpoint('audit')).toBe(1)
       })
 
+      it('listSubscriptionCheckpoints lists every stored checkpoint by name with its position and save time', async () => {
+        const store = ctx.store()
+        expect(await store.listSubscriptionCheckpoints()).toEqual([])
+        await store.saveSubscriptionCheckpoint('jido:outbound-changes', 7, isoAt(1))
+        await store.saveSubscriptionCheckpoint('agent:room_1:echo', 3, isoAt(2))
+        await store.saveSubscriptionCheckpoint('Audit', 9, isoAt(3))
+        await store.saveSubscriptionCheckpoint('agent:room_1:echo', 5, isoAt(4))
+        await store.saveSubscriptionCheckpoint('jido:outbound-changes', 2, isoAt(5)) // lower: ignored
+        expect(await store.listSubscriptionCheckpoints()).toEqual([
+          { name: 'Audit', position: 9, updatedAt: isoAt(3) },
+          { name: 'agent:room_1:echo', position: 5, updatedAt: isoAt(4) },
+          { name: 'jido:outbound-changes', position: 7, updatedAt: isoAt(1) },
+        ])
+        await store.deleteSubscriptionCheckpoint('Audit')
+        expect((await store.listSubscriptionCheckpoints()).map((c) => c.name)).toEqual(['agent:room_1:echo', 'jido:outbound-changes'])
+      })
+
       it('concurrent saves of one checkpoint keep the highest position', async () => {
         const store = ctx.store()
         const order = [7, 3, 19, 1, 12, 19, 4, 18, 2, 11]
