@@ -10,6 +10,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   directory: () => import('./directory.js'),
   agents: () => import('./agents.js'),
   'cross-process': () => import('./cross-process.js'),
+  'scale-out': () => import('./scale-out.js'),
 }
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--')

@@ -49,6 +49,7 @@ export function createGatewayMessaging(loaded: LoadedConfig, store: GatewayStore
     instanceId: loaded.config.instanceId,
     adapters: createAdapters(),
     ingest: { maxBodyBytes: loaded.config.webhooks.bodyLimitBytes },
+    leases: { enabled: loaded.config.leases.enabled, ttlMs: loaded.config.leases.ttlMs },
     ...extra,
   })
 }

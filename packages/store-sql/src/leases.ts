@@ -38,6 +38,12 @@ export function leaseOps(ctx: SqlContext): LeaseStore {
     // Through the group committer like every write: on SQLite the stores of one file then take turns.
     acquireLease: async (name, holder, ttlMs) => {
       checkTtl(ctx.name, ttlMs)
+      // A lease another holder has live is refused by a read: the standby processes' attempts (every ttl/3)
+      // then neither write nor lock the row, which would make the holder's fenced writes wait. The upsert
+      // below still decides atomically.
+      const held = await ctx.db.selectFrom('leases').select('holder').where('name', '=', name).where('holder', '<>', holder)
+        .where('expires_at', '>', now).executeTakeFirst()
+      if (held !== undefined) return null
       const row = await ctx.write((tx) => tx.insertInto('leases')
         .values({ name, holder, generation: 1, expires_at: sql<number>`${now} + ${ttlMs}`, acquired_at: now })
         .onConflict((oc) => oc.column('name').doUpdateSet((eb) => {

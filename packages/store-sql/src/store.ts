@@ -8,7 +8,7 @@ import { deadLetterOps } from './dead-letters.js'
 import { directoryOps } from './directory.js'
 import type { SqlContext } from './context.js'
 import type { SqlDialectKind } from './dialect.js'
-import { toStoreError } from './db-errors.js'
+import { classifyDbError, toStoreError } from './db-errors.js'
 import { GroupCommitter, mergeableInsert, type GroupCommitOptions, type Serializer } from './group-commit.js'
 import { ingressOps } from './ingress.js'
 import { InsertCache } from './insert-cache.js'
@@ -188,13 +188,18 @@ export function createSqlStore(config: SqlStoreConfig): SqlStore {
     ...commitOps(ctx), ...outboxOps(ctx), ...outboxStatsOps(ctx), ...deadLetterOps(ctx), ...ingressOps(ctx), ...directoryOps(ctx), ...agentOps(ctx), ...journalOps(ctx),
     ...onboardingOps(ctx), ...leaseOps(ctx),
   }
+  // A lost connection reaches the caller as STORE_UNAVAILABLE whichever call met it (the HTTP edge answers
+  // 503, platforms retry); other errors pass as the operation threw them.
+  const unavailable = (error: unknown): never => {
+    throw classifyDbError(error) === 'unavailable' ? toStoreError(error, name) : error
+  }
   // Calls before start() start the store first, so a store also works without an explicit start;
   // calls after stop() reject until start() is called again.
   const lazy = Object.fromEntries(Object.entries(ops).map(([key, op]) => {
     const fn = op as (...a: unknown[]) => Promise<unknown>
     return [key, (...args: unknown[]) => {
       if (stopped) return Promise.reject(new StoreUnavailableError(`[${name}] the store is stopped`))
-      return open !== undefined ? fn(...args) : start().then(() => fn(...args))
+      return (open !== undefined ? fn(...args) : start().then(() => fn(...args))).catch(unavailable)
     }]
   })) as typeof ops
 

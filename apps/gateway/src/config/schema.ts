@@ -98,6 +98,14 @@ export const GatewayConfigSchema = z.strictObject({
     /** How long a stop waits for in-flight requests and the outbox (default 10 s). */
     drainMs: z.number().int().min(0).max(600_000).default(10_000),
   }).default({ drainMs: 10_000 }),
+  /**
+   * Work that runs on one process at a time (listeners, agent runners) holds a lease in the store; with
+   * several gateways on one Postgres, a dead holder's work moves to another within about ttl + ttl/3.
+   */
+  leases: z.strictObject({
+    enabled: z.boolean().default(true),
+    ttlMs: z.number().int().min(1000).max(600_000).default(6000),
+  }).default({ enabled: true, ttlMs: 6000 }),
   /** Bridges whose worker must be running for /readyz (default: every enabled listener bridge). */
   readiness: z.strictObject({ requiredBridges: z.array(z.string()).optional() }).default({}),
 })

@@ -21,7 +21,7 @@ export function mountHealth(app: Hono, gw: GatewayContext): void {
       const required = gw.config.readiness.requiredBridges
       for (const s of statuses) {
         const needed = required === undefined ? s.enabled && s.state !== 'stopped' : required.includes(s.bridgeId)
-        if (needed) checks[`bridge:${s.bridgeId}`] = s.state === 'running' ? { ok: true } : { ok: false, detail: `${s.state}${s.lastError ? `: ${s.lastError}` : ''}` }
+        if (needed) checks[`bridge:${s.bridgeId}`] = s.state === 'running' || s.state === 'standby' ? { ok: true } : { ok: false, detail: `${s.state}${s.lastError ? `: ${s.lastError}` : ''}` }
       }
       for (const id of required ?? []) if (!statuses.some((s) => s.bridgeId === id)) checks[`bridge:${id}`] = { ok: false, detail: 'no such bridge' }
     } catch (error) {

@@ -2,6 +2,8 @@ import { appendAndEmit, signalContext, type Context } from '../api/context.js'
 import type { AgentRegistration, AgentStore } from '../contracts/agents.js'
 import type { LeaseFence } from '../contracts/leases.js'
 import { ConflictError } from '../errors.js'
+import type { PostExtras } from '../api/messages.js'
+import { compositeKey } from '../store-helpers.js'
 import type { Signal } from '../contracts/signal-bus.js'
 import type { MessagingStore } from '../contracts/store.js'
 import { nowIso } from '../ids.js'
@@ -16,11 +18,12 @@ export interface RunnerDeps {
   ctx: Context
   store: MessagingStore & AgentStore
   /**
-   * Posts the agent's reply (through postMessage with delivery). `previews`: platform messages already
-   * showing it (a streamed reply), by conversation key; their deliveries edit them.
+   * Posts the agent's reply (through postMessage with delivery). `extras.previews`: platform messages
+   * already showing it (a streamed reply), by conversation key; their deliveries edit them. `fence`: the
+   * runner's lease term; `dedupeKey`: the same reply posted again stores nothing.
    */
   post(message: { roomId: string; senderId: string; content: ContentBlock[]; threadId?: string; replyToId?: string; agentId: string }, causationId: string,
-    previews?: Record<string, string>, fence?: LeaseFence): Promise<Message>
+    extras: PostExtras): Promise<Message>
   /** The platforms a reply would reach now, for typing and streamed previews (none without the bridge runtime). */
   liveRoutes?(draft: { roomId: string; threadId?: string; replyToId?: string }): Promise<LiveRoute[]>
   /** Consecutive agent-authored messages after which an agent message triggers no agent (default 3). */
@@ -35,6 +38,8 @@ interface Job {
   thread: Thread | null
   /** Positions folded into this job by `debounce` (handled as one). */
   folded: Array<{ position: number; message: Message }>
+  /** Replies posted so far: the n-th reply of a job has the same dedupe key however often the job runs. */
+  replies: number
 }
 
 interface Lane {
@@ -119,9 +124,13 @@ export class AgentRunner {
     this.stopped = true
     if (this.sub) this.deps.ctx.feed.unsubscribe(this.sub.id)
     for (const lane of this.lanes.values()) if (lane.debounce) clearTimeout(lane.debounce.timer)
-    let timer: NodeJS.Timeout | undefined
-    await Promise.race([Promise.allSettled([...this.running]), new Promise((r) => (timer = setTimeout(r, drainMs)))])
-    clearTimeout(timer)
+    // Work tracked while draining (a reply a finishing handler posts) is waited for too, within drainMs.
+    const until = Date.now() + drainMs
+    while (this.running.size > 0 && Date.now() < until) {
+      let timer: NodeJS.Timeout | undefined
+      await Promise.race([Promise.allSettled([...this.running]), new Promise((r) => (timer = setTimeout(r, until - Date.now())))])
+      clearTimeout(timer)
+    }
     for (const c of this.controllers) c.abort(new Error('agent runner stopped'))
     clearTimeout(this.saveTimer)
     clearTimeout(this.skipped.timer)
@@ -140,9 +149,13 @@ export class AgentRunner {
     const message = signal.data?.['message'] as Message | undefined
     try {
       const thread = message ? await this.decide(message, position) : false
-      if (thread === false || !message || this.stopped) return this.done(position)
-      this.enqueue({ position, message, signal, thread, folded: [] })
+      // Stopped while deciding (a shutdown, a lost lease): left unfinished, so the checkpoint stays before
+      // it and the next runner decides again.
+      if (this.stopped) return
+      if (thread === false || !message) return this.done(position)
+      this.enqueue({ position, message, signal, thread, folded: [], replies: 0 })
     } catch (error) {
+      if (this.stopped) return
       this.deps.onError(error, `agent ${this.registration.agentId} trigger`)
       this.done(position)
     }
@@ -457,10 +470,16 @@ export class AgentRunner {
   private reply(job: Job, content: string | ContentBlock[], previews?: Record<string, string>): Promise<Message> {
     const blocks: ContentBlock[] = typeof content === 'string' ? [{ type: 'text', text: content }] : content
     const threadId = job.thread?.id ?? job.message.threadId
+    // A message handled again (a restart, or another process that took the lease over, after this one
+    // replied but before its checkpoint passed the message) gets its replies stored once.
+    const dedupeKey = compositeKey('agent-reply', this.registration.roomId, this.registration.agentId, job.message.id, String(job.replies++))
+    const extras: PostExtras = { dedupeKey }
+    if (previews !== undefined && Object.keys(previews).length > 0) extras.previews = previews
+    if (this.lease !== undefined) extras.fence = this.lease.fence
     return this.deps.post({
       roomId: job.message.roomId, senderId: this.registration.participantId, content: blocks, replyToId: job.message.id,
       agentId: this.registration.agentId, ...(threadId === undefined ? {} : { threadId }),
-    }, job.signal.id, previews !== undefined && Object.keys(previews).length > 0 ? previews : undefined, this.lease?.fence)
+    }, job.signal.id, extras)
   }
 
   /**

@@ -2,8 +2,8 @@ import { z } from 'zod'
 import { AgentRunner, runnerName } from '../agents/runner.js'
 import type { AgentInfo, AgentSpec } from '../agents/types.js'
 import type { AgentRegistration } from '../contracts/agents.js'
-import type { LeaseFence } from '../contracts/leases.js'
 import type { LeaseKeeper, Leasing } from '../leases.js'
+import type { PostExtras } from './messages.js'
 import type { MessagingStore, UpdateResult } from '../contracts/store.js'
 import { NotFoundError } from '../errors.js'
 import { newId, nowIso } from '../ids.js'
@@ -59,7 +59,7 @@ interface AgentSlot {
 export function agentsApi(
   ctx: Context,
   post: (attrs: { roomId: string; senderId: string; role: 'assistant'; content: ContentBlock[]; threadId?: string; replyToId?: string; metadata: Record<string, unknown> },
-    options: CommandOptions & { deliver?: boolean }, previews?: Record<string, string>, fence?: LeaseFence) => Promise<{ message: Message }>,
+    options: CommandOptions & { deliver?: boolean }, extras?: PostExtras) => Promise<{ message: Message }>,
   options: AgentsOptions,
   onError: (error: unknown, where: string) => void,
   leasing?: Leasing,
@@ -76,9 +76,9 @@ export function agentsApi(
     maxAgentTurns,
     onError,
     post: async (m: { roomId: string; senderId: string; content: ContentBlock[]; threadId?: string; replyToId?: string; agentId: string }, causationId: string,
-      previews?: Record<string, string>, fence?: LeaseFence) => {
+      extras: PostExtras) => {
       const { agentId, ...rest } = m
-      return (await post({ ...rest, role: 'assistant', metadata: { agentId } }, { causationId, deliver: true }, previews, fence)).message
+      return (await post({ ...rest, role: 'assistant', metadata: { agentId } }, { causationId, deliver: true }, extras)).message
     },
     ...(ctx.outbound === undefined ? {} : { liveRoutes: ctx.outbound.liveRoutes }),
   }

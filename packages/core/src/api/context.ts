@@ -18,7 +18,9 @@ export interface OutboundHooks {
   plan(message: import('../model.js').Message, previews?: Record<string, string>): Promise<import('../contracts/runtime-store.js').OutboxDelivery[]>
   /** Where a message posted now would go first, with direct calls for streamed previews and typing. */
   liveRoutes(draft: { roomId: string; threadId?: string; replyToId?: string }): Promise<import('../outbound/stream.js').LiveRoute[]>
-  commit(message: import('../model.js').Message, deliveries: import('../contracts/runtime-store.js').OutboxDelivery[], journal: JournalWrite<import('../contracts/runtime-store.js').CommitMessageResult>): Promise<import('../model.js').Message>
+  /** Commits the message with its deliveries; with `dedupe`, a key claimed already resolves `duplicate` and writes nothing. */
+  commit(message: import('../model.js').Message, deliveries: import('../contracts/runtime-store.js').OutboxDelivery[], journal: JournalWrite<import('../contracts/runtime-store.js').CommitMessageResult>,
+    dedupe?: { key: string; now: string; expiresAt: string }): Promise<import('../contracts/runtime-store.js').CommitMessageResult>
   kick(): void
 }
 

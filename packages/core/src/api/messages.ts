@@ -46,6 +46,21 @@ export interface PostMessageResult {
   signals: Signal[]
 }
 
+/** Internal options of a post made by an agent runner (see `postWithPreviews`). */
+export interface PostExtras {
+  /** Platform messages already showing the message (a streamed reply), by conversation key. */
+  previews?: Record<string, string>
+  /** The lease term of the runner posting it: the commit is refused once superseded. */
+  fence?: LeaseFence
+  /**
+   * Makes the post idempotent: a second post with this key (a runner that took over and handled the
+   * message again) stores nothing and resolves the first post's message, with no signals.
+   */
+  dedupeKey?: string
+}
+
+const REPLY_DEDUPE_WINDOW_MS = 86_400_000
+
 function makeMessage(input: z.output<typeof MessageInputSchema>): Message {
   const now = nowIso()
   // A copy by assignment: rest/spread of the parsed input costs ten times as much (about 5 µs a message).
@@ -253,16 +268,17 @@ export function messagesApi(ctx: Context) {
     },
 
     /**
-     * Internal (not part of the public API): postMessage with `previews`, platform messages already
-     * showing the message by conversation key (a streamed agent reply); their first deliveries edit them.
-     * `fence`: the lease term of the agent runner posting it; the commit is refused once superseded.
+     * Internal (not part of the public API): postMessage for agent replies, with `previews`, platform
+     * messages already showing the message by conversation key (a streamed reply; their first deliveries
+     * edit them), the runner's lease `fence`, and a `dedupeKey` that makes the post idempotent.
      */
-    postWithPreviews(attrs: MessageInput, options: CommandOptions & { deliver?: boolean }, previews?: Record<string, string>, fence?: LeaseFence): Promise<PostMessageResult> {
-      return post(attrs, options, previews, fence)
+    postWithPreviews(attrs: MessageInput, options: CommandOptions & { deliver?: boolean }, extras: PostExtras = {}): Promise<PostMessageResult> {
+      return post(attrs, options, extras)
     },
   }
 
-  async function post(attrs: MessageInput, options: CommandOptions & { deliver?: boolean }, previews?: Record<string, string>, fence?: LeaseFence): Promise<PostMessageResult> {
+  async function post(attrs: MessageInput, options: CommandOptions & { deliver?: boolean }, extras: PostExtras = {}): Promise<PostMessageResult> {
+      const { previews, fence, dedupeKey } = extras
       const message = makeMessage(parse(MessageInputSchema, attrs, 'message'))
       // Into a room with platforms a posted message goes out by the routing policy unless the caller opts out.
       const outbound = options.deliver !== false ? ctx.outbound : undefined
@@ -288,13 +304,23 @@ export function messagesApi(ctx: Context) {
       // A room without platforms (no deliveries planned) takes the plain insert.
       const deliveries = outbound === undefined ? [] : await outbound.plan(message, previews)
       const planned = deliveries.length
-      if (planned === 0) {
+      if (planned === 0 && dedupeKey === undefined) {
         const inserted = journal<Message>(signalsOf, fence)
         written = await store.insertMessage(message, inserted)
         j = inserted
       } else {
         const committed = journal<CommitMessageResult>((r) => (r.status === 'created' ? signalsOf(r.message) : []), fence)
-        written = await outbound!.commit(message, deliveries, committed)
+        const now = nowIso()
+        const dedupe = dedupeKey === undefined ? undefined : { key: dedupeKey, now, expiresAt: new Date(Date.parse(now) + REPLY_DEDUPE_WINDOW_MS).toISOString() }
+        const result = planned === 0
+          ? await store.commitMessage({ message, journal: committed, ...(dedupe === undefined ? {} : { dedupe }) })
+          : await outbound!.commit(message, deliveries, committed, dedupe)
+        if (result.status === 'duplicate') {
+          // Posted before (by a runner that handled the message and stopped before its checkpoint said so).
+          const first = result.messageId === null ? null : await store.getMessage(result.messageId)
+          return { message: first ?? message, signals: [] }
+        }
+        written = result.message
         j = committed
       }
       const signals = emit(ctx, j)

@@ -88,7 +88,8 @@ export class BridgeWorkers {
     await this.reconcile()
     const every = this.options.reconcileMs ?? 5000
     const loop = () => {
-      this.reconcileTimer = setTimeout(() => void this.reconcile().finally(() => !this.stopped && loop()), every)
+      // a store that is away fails one round, reported; the next round tries again (never an unhandled rejection)
+      this.reconcileTimer = setTimeout(() => void this.reconcile().catch((e: unknown) => this.onError(e, 'bridge reconcile')).finally(() => !this.stopped && loop()), every)
       this.reconcileTimer.unref?.()
     }
     loop()

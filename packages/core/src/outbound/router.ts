@@ -279,10 +279,10 @@ export function outboundApi(ctx: Context, store: FullStore, registry: AdapterReg
     hooks: {
       plan: planPosted,
       liveRoutes,
-      async commit(message: Message, deliveries: OutboxDelivery[], journal: JournalWrite<CommitMessageResult>): Promise<Message> {
-        const result = await store.commitMessage({ message, deliveries, journal })
-        if (result.status !== 'created') throw new MessagingError('[core] message was committed already', { code: 'CONFLICT' })
-        return result.message
+      async commit(message: Message, deliveries: OutboxDelivery[], journal: JournalWrite<CommitMessageResult>, dedupe?: { key: string; now: string; expiresAt: string }): Promise<CommitMessageResult> {
+        const result = await store.commitMessage({ message, deliveries, journal, ...(dedupe === undefined ? {} : { dedupe }) })
+        if (result.status !== 'created' && dedupe === undefined) throw new MessagingError('[core] message was committed already', { code: 'CONFLICT' })
+        return result
       },
       kick,
     },
