@@ -15,7 +15,7 @@ import { describeWithPostgres, dropSchema, PG_URL, uniqueSchema } from './test/p
 const SECRET = 'scale-out-webhook-secret-0001'
 const ADMIN = 'scale-out-admin-key-0123456789'
 
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 90_000): Promise<T> {
+async function until<T>(probe: () => Promise<T | undefined | false>, what: string, timeoutMs = 180_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const value = await probe()
@@ -32,7 +32,8 @@ function writeConfig(dir: string, opts: { schema: string; connectionString: stri
     'shutdown: { drainMs: 2000 }',
     `store: { kind: postgres, connectionString: "${opts.connectionString}", schema: ${opts.schema}, poolSize: 6 }`,
     `apiKeys: [{ id: admin, key: ${ADMIN}, scope: admin }]`,
-    'leases: { ttlMs: 3000 }',
+    // long enough that renewals survive a loaded CI machine (a lease lost to a slow round trip moves the work for nothing)
+    'leases: { ttlMs: 8000 }',
     'bridges:',
     `  - { id: hook, adapter: webhook, credentials: { secret: ${SECRET} }, options: { outboundUrl: "${opts.receiverUrl}" } }`,
     ...(opts.telegram ? [`  - { id: tg, adapter: telegram, credentials: { botToken: "${opts.telegram.token}" }, options: { apiRoot: "${opts.telegram.apiRoot}", ingress: { mode: polling } } }`] : []),
@@ -52,7 +53,7 @@ function writeConfig(dir: string, opts: { schema: string; connectionString: stri
 const textOf = (content: unknown) => (content as Array<{ type: string; text?: string }>).map((b) => b.text ?? '').join('')
 
 // processes, takeovers and a 10 s load: far beyond the package's default case timeout on a loaded CI machine
-vi.setConfig({ testTimeout: 360_000 })
+vi.setConfig({ testTimeout: 600_000 })
 
 await describeWithPostgres('scale-out: gateways on one Postgres', () => {
   const schemas: string[] = []
@@ -105,7 +106,7 @@ await describeWithPostgres('scale-out: gateways on one Postgres', () => {
       const survivors = gws.filter((g) => g !== victim)
 
       telegram.enqueue(telegram.userMessage({ chat: tgChats.team, from: tgUsers.ada, text: 'before the kill' }))
-      await telegram.waitForCall('sendMessage', (c) => String(c.params['text'] ?? '') === 'echo: before the kill', 60_000)
+      await telegram.waitForCall('sendMessage', (c) => String(c.params['text'] ?? '') === 'echo: before the kill', 120_000)
 
       const sse = survivors.map((g) => recordSse(g.url, ADMIN, 'start'))
       const load = startWebhookLoad(() => gws, { secret: SECRET, bridgeId: 'hook', room: 'ext-lobby', workers: 6 })
@@ -117,7 +118,7 @@ await describeWithPostgres('scale-out: gateways on one Postgres', () => {
 
       // the listener moves: a Telegram message sent after the kill is answered once
       telegram.enqueue(telegram.userMessage({ chat: tgChats.team, from: tgUsers.grace, text: 'after the kill' }))
-      await telegram.waitForCall('sendMessage', (c) => String(c.params['text'] ?? '') === 'echo: after the kill', 60_000)
+      await telegram.waitForCall('sendMessage', (c) => String(c.params['text'] ?? '') === 'echo: after the kill', 120_000)
       const newHolder = await until(async () => {
         const h = await tgHolder(survivors[0]!)
         return h !== null && !h.startsWith(victim.instanceId) && h

@@ -104,7 +104,8 @@ async function everything(h: Harness): Promise<string> {
   ].join('\n')
 }
 
-async function until(predicate: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+// generous: dead letters wait out retries with backoff, on a CI machine running every package side by side
+async function until(predicate: () => boolean | Promise<boolean>, what: string, ms = 90_000): Promise<void> {
   const deadline = Date.now() + ms
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
@@ -112,7 +113,7 @@ async function until(predicate: () => boolean | Promise<boolean>, what: string, 
   }
 }
 
-describe('credentials never leave through core', () => {
+describe('credentials never leave through core', { timeout: 180_000 }, () => {
   it('webhook error responses: an adapter failing to verify or parse with its token in the error', async () => {
     const h = await setup()
     await h.messaging.putBridgeConfig({ id: 'leaky', adapter: 'leaky', credentials: { botToken: LEAKY_TOKEN }, options: { ingress: { mode: 'webhook' } } })
